@@ -1,0 +1,3 @@
+"""scaffold: generate FastAPI or Flask projects that stay upgradable."""
+
+__version__ = "0.1.0"
