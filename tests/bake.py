@@ -26,7 +26,9 @@ ARTIFACTS_ABSPATH = Path(os.environ.get("SCAFFOLD_ARTIFACTS", REPO_ABSPATH / ".a
 # The server the matrix creates its per-variant databases on.
 PG_ADMIN_URL = os.environ.get("SCAFFOLD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 QUESTION_NAMES = tuple(
-    key for key in yaml.safe_load((REPO_ABSPATH / "copier.yml").read_text()) if not key.startswith("_")
+    key
+    for key in yaml.safe_load((REPO_ABSPATH / "copier.yml").read_text())
+    if not key.startswith("_")
 )
 LEFTOVER_JINJA = re.compile(
     r"\{[{%]-?\s*(?:if |for |not )?(?:" + "|".join(QUESTION_NAMES) + r"|_copier)\b"
@@ -95,8 +97,17 @@ def uv_executable() -> str:
 def render(variant: Variant, output_abspath: Path, name: str, *extra: str) -> Path:
     """Render one variant through the real CLI; return the project's path."""
     run(
-        [*scaffold_argv(), "new", name, *variant.flags(), "--yes", "--no-git",
-         "--output-dir", output_abspath, *extra],
+        [
+            *scaffold_argv(),
+            "new",
+            name,
+            *variant.flags(),
+            "--yes",
+            "--no-git",
+            "--output-dir",
+            output_abspath,
+            *extra,
+        ],
         cwd=output_abspath,
     )
     project = output_abspath / name
@@ -137,8 +148,10 @@ def fresh_database(prefix: str) -> Iterator[str]:
     try:
         yield f"{base}/{name}"
     finally:
-        run(["psql", PG_ADMIN_URL, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
-            check=False)
+        run(
+            ["psql", PG_ADMIN_URL, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+            check=False,
+        )
 
 
 def free_port() -> int:
@@ -185,8 +198,9 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
 def serve(argv: Sequence[str], project: Path, env: Mapping[str, str]) -> Iterator[str]:
     """Start the production command on a free loopback port; yield its base URL once healthy."""
     port = free_port()
-    env = dict(env, HOST="127.0.0.1", PORT=str(port),
-               UVICORN_HOST="127.0.0.1", UVICORN_PORT=str(port))
+    env = dict(
+        env, HOST="127.0.0.1", PORT=str(port), UVICORN_HOST="127.0.0.1", UVICORN_PORT=str(port)
+    )
     log_path = ARTIFACTS_ABSPATH / "servers" / f"{project.name}-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
@@ -195,7 +209,9 @@ def serve(argv: Sequence[str], project: Path, env: Mapping[str, str]) -> Iterato
         try:
             deadline = time.monotonic() + 60
             while True:
-                assert proc.poll() is None, f"server exited {proc.returncode}: {log_path.read_text()}"
+                assert proc.poll() is None, (
+                    f"server exited {proc.returncode}: {log_path.read_text()}"
+                )
                 try:
                     if http_get(f"{base}/health", timeout=2)[0] == 200:
                         break
@@ -228,15 +244,21 @@ def tree_digest(root: Path) -> dict[str, bytes]:
 
 def normalise_answers(data: bytes) -> bytes:
     """Drop the answers that depend on where and from which commit the template was read."""
-    return b"\n".join(
-        ln for ln in data.splitlines() if not ln.startswith((b"_commit:", b"_src_path:"))
-    ) + b"\n"
+    return (
+        b"\n".join(
+            ln for ln in data.splitlines() if not ln.startswith((b"_commit:", b"_src_path:"))
+        )
+        + b"\n"
+    )
 
 
 # Targets arrive one by one; a target is in the matrix once its templates exist.
 TARGETS = ("crud",)
-DATABASES = {"crud": ("postgresql", "sqlite"), "ml-serving": ("postgresql", "none"),
-             "full-stack": ("postgresql", "sqlite")}
+DATABASES = {
+    "crud": ("postgresql", "sqlite"),
+    "ml-serving": ("postgresql", "none"),
+    "full-stack": ("postgresql", "sqlite"),
+}
 MATRIX = tuple(
     Variant(framework, target, database)
     for target in TARGETS

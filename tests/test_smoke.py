@@ -81,8 +81,13 @@ def test_variant(variant: Variant, tmp_path: Path) -> None:
         cmd = dockerfile_cmd(project)
         app_command = services["app"].get("command")
         assert app_command is None or as_argv(app_command) == cmd, "compose app command drifts"
-        prod_env = dict(env, ENVIRONMENT="production", ALLOWED_HOSTS="127.0.0.1,localhost",
-                        SECRET_KEY="smoke-" + "x" * 40, WEB_CONCURRENCY="1")
+        prod_env = dict(
+            env,
+            ENVIRONMENT="production",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SECRET_KEY="smoke-" + "x" * 40,
+            WEB_CONCURRENCY="1",
+        )
         with serve(cmd, project, prod_env) as base:
             status, body = http_get(f"{base}/openapi.json")
             assert status == 200, body[:500]
@@ -91,8 +96,12 @@ def test_variant(variant: Variant, tmp_path: Path) -> None:
             assert status == 200
         step("boot")
 
-    record = {"variant": variant.id, "tests": counts, "seconds": timings,
-              "total_seconds": round(time.monotonic() - started, 2)}
+    record = {
+        "variant": variant.id,
+        "tests": counts,
+        "seconds": timings,
+        "total_seconds": round(time.monotonic() - started, 2),
+    }
     out = ARTIFACTS_ABSPATH / "smoke" / f"{variant.id.replace(':', '_')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2))
@@ -101,7 +110,19 @@ def test_variant(variant: Variant, tmp_path: Path) -> None:
 @pytest.mark.parametrize("variant", UNSUPPORTED, ids=lambda v: v.id)
 def test_unsupported_combination_fails_to_generate(variant: Variant, tmp_path: Path) -> None:
     """copier.yml refuses a combination it does not support, writing nothing."""
-    proc = run([*scaffold_argv(), "new", "svc", *variant.flags(), "--yes", "--no-git",
-                "--output-dir", tmp_path], cwd=tmp_path, check=False)
+    proc = run(
+        [
+            *scaffold_argv(),
+            "new",
+            "svc",
+            *variant.flags(),
+            "--yes",
+            "--no-git",
+            "--output-dir",
+            tmp_path,
+        ],
+        cwd=tmp_path,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert list(tmp_path.iterdir()) == []
