@@ -1,0 +1,138 @@
+"""Resolve and validate every answer in copier's order: explicit values, then wizard or defaults."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scaffold.errors import InvalidAnswerError
+from scaffold.questions import Question
+
+# The question answered by the NAME argument rather than a flag.
+NAME_QUESTION = "project_name"
+SLUG_QUESTION = "project_slug"
+# Asks one question given the answers so far; returns an answer that passed `Question.parse`.
+Asker = Callable[[Question, Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Answers(Mapping[str, Any]):
+    """The validated answers for one project, in copier.yml order: what copier gets as `data=`."""
+
+    by_name: Mapping[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.by_name[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.by_name)
+
+    def __len__(self) -> int:
+        return len(self.by_name)
+
+    @property
+    def project_name(self) -> str:
+        """The project's (and its folder's) name."""
+        return str(self.by_name[NAME_QUESTION])
+
+    def as_data(self) -> dict[str, Any]:
+        """A plain dict for copier's `data=`."""
+        return dict(self.by_name)
+
+
+def label(question: Question) -> str:
+    """How the user gave (or can give) this answer: the NAME argument or the question's flag."""
+    return "NAME" if question.name == NAME_QUESTION else question.flag
+
+
+def check_project_name(name: str, questions: Sequence[Question]) -> None:
+    """Refuse names that cannot be a folder and a Python package, before anything is asked."""
+    reason = ""
+    if not name.strip():
+        reason = "it is empty"
+    elif "/" in name or "\\" in name or name in {".", ".."}:
+        reason = "use a plain folder name, not a path (pass --output-dir for the parent folder)"
+    elif re.search(r"\s", name):
+        reason = "it must not contain spaces"
+    elif name[0].isdigit():
+        reason = "it must not start with a digit"
+    elif keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        reason = "it is a Python keyword"
+    else:
+        slug = default_slug(name, questions)
+        if slug is not None and (keyword.iskeyword(slug) or keyword.issoftkeyword(slug)):
+            reason = f"its package name {slug!r} is a Python keyword"
+    if reason:
+        raise InvalidAnswerError(f"invalid project name {name!r}: {reason}")
+
+
+def default_slug(name: str, questions: Sequence[Question]) -> str | None:
+    """The package name copier.yml derives from a project name, if it declares one."""
+    for question in questions:
+        if question.name == SLUG_QUESTION:
+            return str(question.default_value({"_folder_name": name, NAME_QUESTION: name}))
+    return None
+
+
+def resolve_answers(
+    questions: Sequence[Question],
+    *,
+    project_name: str,
+    explicit: Mapping[str, Any],
+    ask: Asker | None = None,
+) -> Answers:
+    """Validate explicit answers, then ask or default the rest; each sees the answers before it."""
+    known = {question.name for question in questions}
+    unknown = sorted(set(explicit) - known)
+    if unknown:
+        raise InvalidAnswerError(
+            f"unknown question {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
+    explicit = {**explicit, NAME_QUESTION: project_name}
+    # Like copier's ChainMap, explicit answers are visible to every question's Jinja from the start.
+    context: dict[str, Any] = {"_folder_name": project_name, **explicit}
+    values: dict[str, Any] = {}
+    for question in questions:
+        if not question.is_asked(context):
+            # copier computes and hides skipped answers itself; later questions may still use them.
+            context[question.name] = question.default_value(context)
+            continue
+        value = resolve_one(question, context, explicit, ask)
+        values[question.name] = context[question.name] = value
+    return Answers(values)
+
+
+def resolve_one(
+    question: Question,
+    context: Mapping[str, Any],
+    explicit: Mapping[str, Any],
+    ask: Asker | None,
+) -> Any:
+    """One answer: the explicit value if given, else the wizard's, else the validated default."""
+    if question.name in explicit:
+        raw = explicit[question.name]
+        try:
+            return question.parse(raw, context)
+        except ValueError as err:
+            raise InvalidAnswerError(
+                f"invalid value for {label(question)}: {raw!r} ({err})"
+            ) from err
+    if ask is not None:
+        return ask(question, context)
+    if not question.has_default:
+        raise InvalidAnswerError(f"{label(question)} is required: it has no default")
+    default = question.default_value(context)
+    try:
+        return question.parse(default, context)
+    except ValueError as err:
+        raise InvalidAnswerError(
+            f"invalid default for {label(question)}: {default!r} ({err}); pass {label(question)}"
+        ) from err
+
+
+def pending_questions(questions: Sequence[Question], explicit: Mapping[str, Any]) -> list[str]:
+    """Names of the questions that neither a flag nor the NAME argument answers."""
+    return [q.name for q in questions if q.name not in explicit and q.name != NAME_QUESTION]
