@@ -1,0 +1,207 @@
+"""`scaffold new` through Typer's CliRunner: flags, defaults, bad input, destinations, no TTY."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import Invoke
+from typer.main import get_command
+
+from scaffold import __version__
+from scaffold.cli import app
+
+REPO_ABSPATH = Path(__file__).resolve().parent.parent
+COPIER_YML = yaml.safe_load((REPO_ABSPATH / "copier.yml").read_text())
+QUESTION_NAMES = [key for key in COPIER_YML if not key.startswith("_")]
+
+
+def listing(root: Path) -> list[str]:
+    """Every path under root, relative, so a test can prove nothing was written."""
+    return sorted(path.relative_to(root).as_posix() for path in root.rglob("*"))
+
+
+def answers_file(project: Path) -> dict[str, object]:
+    """The rendered .copier-answers.yml."""
+    data = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_every_copier_question_is_a_flag() -> None:
+    """Flags come from copier.yml: one per question, project_name being the NAME argument."""
+    new_command = get_command(app).commands["new"]  # type: ignore[attr-defined]
+    options = {opt for param in new_command.params for opt in param.opts}
+    expected = {"--" + name.replace("_", "-") for name in QUESTION_NAMES if name != "project_name"}
+    assert expected <= options
+    assert {"--yes", "-y", "--no-git", "--force", "--output-dir"} <= options | {
+        opt for param in new_command.params for opt in param.secondary_opts
+    }
+    assert "--project-name" not in options
+
+
+def test_version(invoke: Invoke) -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"scaffold {__version__}"
+
+
+def test_flag_help_shows_choices_and_static_default_from_copier_yml(invoke: Invoke) -> None:
+    new_command = get_command(app).commands["new"]  # type: ignore[attr-defined]
+    helps = {param.name: param.help for param in new_command.params}
+    assert helps["target"] == (
+        "What are you building? (choices: crud, ml-serving, full-stack; default: crud)"
+    )
+    # A templated default depends on earlier answers, so it is not shown.
+    assert helps["framework"] == "Which framework? (choices: fastapi, flask)"
+    assert invoke("new", "--help").exit_code == 0
+
+
+def test_every_flag_reaches_the_answers_file(invoke: Invoke, tmp_path: Path) -> None:
+    flags = {
+        "target": "crud",
+        "framework": "flask",
+        "database": "sqlite",
+        "project_slug": "orders_api",
+        "description": "Orders, kept",
+        "author_name": "Ada Lovelace",
+        "author_email": "ada@example.org",
+        "python_version": "3.12",
+    }
+    argv = [arg for key, v in flags.items() for arg in ("--" + key.replace("_", "-"), v)]
+    result = invoke("new", "orders", *argv, "--no-git", "--yes")
+    assert result.exit_code == 0, result.output
+    answers = answers_file(tmp_path / "orders")
+    assert {key: answers[key] for key in flags} == flags
+    assert answers["project_name"] == "orders"
+    assert not (tmp_path / "orders" / ".git").exists()
+
+
+def test_yes_accepts_the_defaults_and_prints_a_summary(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "my-svc", "--yes", "--no-git")
+    assert result.exit_code == 0, result.output
+    answers = answers_file(tmp_path / "my-svc")
+    assert answers["target"] == "crud"
+    assert answers["framework"] == "fastapi"
+    assert answers["database"] == "postgresql"
+    assert answers["project_slug"] == "my_svc"
+    assert answers["python_version"] == "3.11"
+    summary = result.stdout
+    for line in ("framework  fastapi", "target     crud", "database   postgresql"):
+        assert line in summary
+    files = sum(1 for path in (tmp_path / "my-svc").rglob("*") if path.is_file())
+    assert f"files      {files} written" in summary
+    assert "cd my-svc\n  uv sync\n  uv run pytest" in summary
+
+
+def test_output_dir_is_created(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "svc", "--yes", "--no-git", "--output-dir", tmp_path / "a" / "b")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a" / "b" / "svc" / ".copier-answers.yml").is_file()
+
+
+BAD_INPUT = {
+    "name:empty": (["new", ""], "invalid project name '': it is empty"),
+    "name:space": (["new", "my app"], "must not contain spaces"),
+    "name:keyword": (["new", "class"], "is a Python keyword"),
+    "name:keyword-after-slug": (["new", "Import"], "package name 'import' is a Python keyword"),
+    "name:leading-digit": (["new", "1api"], "must not start with a digit"),
+    "name:parent-path": (["new", "../x"], "not a path"),
+    "name:nested-path": (["new", "a/b"], "not a path"),
+    "name:bad-char": (["new", "svc!"], "project_name must start with a letter"),
+    "framework:unknown": (
+        ["new", "svc", "--framework", "django"],
+        "invalid value for --framework: 'django' (choose from fastapi, flask)",
+    ),
+    "target:unknown": (["new", "svc", "--target", "cli"], "invalid value for --target: 'cli'"),
+    "database:none-for-crud": (
+        ["new", "svc", "--database", "none"],
+        "invalid value for --database: 'none' (Only the ml-serving target",
+    ),
+    "database:unknown": (
+        ["new", "svc", "--database", "mysql"],
+        "(choose from postgresql, sqlite)",
+    ),
+    "python:unsupported": (["new", "svc", "--python-version", "3.9"], "--python-version: '3.9'"),
+    "email:invalid": (["new", "svc", "--author-email", "nobody"], "--author-email: 'nobody'"),
+    "slug:uppercase": (["new", "svc", "--project-slug", "Svc"], "--project-slug: 'Svc'"),
+    "slug:keyword": (["new", "svc", "--project-slug", "lambda"], "is a Python keyword"),
+    "slug:shadows-module": (["new", "svc", "--project-slug", "json"], "would shadow a module"),
+}
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+    invoke: Invoke, tmp_path: Path, argv: list[str], message: str
+) -> None:
+    before = listing(tmp_path)
+    result = invoke(*argv, "--yes")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("scaffold: error: ")
+    assert message in result.stderr
+    assert listing(tmp_path) == before
+    assert listing(tmp_path.parent / tmp_path.name) == before
+
+
+def test_unknown_flag_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "svc", "--frameworkk", "flask", "--yes")
+    assert result.exit_code == 2
+    assert listing(tmp_path) == []
+
+
+def test_existing_non_empty_destination_is_refused(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "notes.txt").write_text("mine")
+    result = invoke("new", "svc", "--yes", "--no-git")
+    assert result.exit_code == 2
+    assert "exists and is not empty (pass --force" in result.stderr
+    assert listing(tmp_path) == ["svc", "svc/notes.txt"]
+    assert (tmp_path / "svc" / "notes.txt").read_text() == "mine"
+
+
+def test_destination_that_is_a_file_is_refused_even_with_force(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    (tmp_path / "svc").write_text("a file")
+    result = invoke("new", "svc", "--yes", "--no-git", "--force")
+    assert result.exit_code == 2
+    assert "is not a folder" in result.stderr
+    assert (tmp_path / "svc").read_text() == "a file"
+
+
+def test_force_replaces_a_non_empty_destination(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "stale.py").write_text("old")
+    result = invoke("new", "svc", "--yes", "--no-git", "--force", "--framework", "flask")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "svc" / "stale.py").exists()
+    assert answers_file(tmp_path / "svc")["framework"] == "flask"
+    # The swap leaves no staging or retired folders beside the project.
+    assert [path.name for path in tmp_path.iterdir()] == ["svc"]
+
+
+def test_existing_empty_destination_is_used(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    result = invoke("new", "svc", "--yes", "--no-git")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "svc" / ".copier-answers.yml").is_file()
+
+
+def test_no_tty_without_yes_fails_at_once(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "svc", stdin="")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "no terminal to ask questions on: pass --yes" in result.stderr
+    assert listing(tmp_path) == []
+
+
+def test_no_tty_is_fine_when_flags_answer_everything(invoke: Invoke, tmp_path: Path) -> None:
+    answers = {"target": "crud", "framework": "fastapi", "database": "sqlite"}
+    answers |= {"project_slug": "svc", "description": "d", "author_name": "A"}
+    answers |= {"author_email": "a@b.co", "python_version": "3.13"}
+    argv = [arg for key, v in answers.items() for arg in ("--" + key.replace("_", "-"), v)]
+    result = invoke("new", "svc", *argv, "--no-git", stdin="")
+    assert result.exit_code == 0, result.output
+    assert answers_file(tmp_path / "svc")["python_version"] == "3.13"
