@@ -8,6 +8,7 @@ import typer
 from typer.core import TyperGroup
 
 from scaffold import __version__, new
+from scaffold.doctor import command as doctor_command
 from scaffold.errors import ScaffoldError, UserMessageError
 
 EXIT_USER_ERROR = 2
@@ -40,8 +41,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Generate production-grade FastAPI or Flask projects that stay upgradable.",
 )
+# One module per command. `scaffold update` (issue 5) joins here the same way.
 for command_app in (new.app,):
     app.add_typer(command_app)
+app.command("doctor")(doctor_command.doctor)
 
 
 def show_version(value: bool) -> None:

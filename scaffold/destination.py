@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -46,18 +45,22 @@ def staged_destination(dst_abspath: Path, *, force: bool) -> Iterator[Path]:
     created = missing_ancestors(dst_abspath.parent)
     dst_abspath.parent.mkdir(parents=True, exist_ok=True)
     # Beside the destination, so the final rename stays on one filesystem and is atomic.
-    staging = dst_abspath.parent / f"{STAGING_PREFIX}{dst_abspath.name}-{uuid.uuid4().hex[:8]}"
-    # mkdir, not mkdtemp: the project folder gets the user's umask, not 0700.
-    staging.mkdir()
+    staging_root = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=dst_abspath.parent))
     try:
+        # Same name as the destination, so copier's `_folder_name` is the project's name;
+        # mkdir, not mkdtemp, so the project folder gets the user's umask rather than 0700.
+        staging = staging_root / dst_abspath.name
+        staging.mkdir()
         yield staging
         move_into_place(staging, dst_abspath, force=force)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(staging_root, ignore_errors=True)
         for folder in created:
             with _ignore_os_error():
                 folder.rmdir()
         raise
+    # Empty once the project has moved out.
+    staging_root.rmdir()
 
 
 def missing_ancestors(path: Path) -> list[Path]:

@@ -84,7 +84,8 @@ def test_ctrl_c_while_copier_renders_leaves_nothing(
     assert result.stderr.strip() == "scaffold: aborted; nothing was written"
     assert len(rendered) == 1
     # copier was writing beside the destination, and that staging folder is gone too.
-    assert rendered[0].parent == tmp_path
+    assert rendered[0].parent.parent == tmp_path
+    assert rendered[0].name == "svc"
     assert listing(tmp_path) == []
 
 
