@@ -22,3 +22,5 @@ accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
 # Trust X-Forwarded-* only from the local reverse proxy unless told otherwise.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No control socket (gunicorn 25.1+): it lives in $HOME, which is shared or read-only in containers.
+control_socket_disable = True

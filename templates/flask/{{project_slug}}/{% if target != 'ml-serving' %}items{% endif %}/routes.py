@@ -1,5 +1,7 @@
 """HTTP routes for items: parse, call the service, shape the response."""
 
+from typing import NoReturn
+
 from flask import Blueprint, abort
 from flask.typing import ResponseReturnValue
 
@@ -11,11 +13,8 @@ from .schemas import ItemCreate, ItemPage, ItemRead, ItemUpdate, Pagination
 bp = Blueprint("items", __name__, url_prefix="/api/items")
 
 
-def _get_or_404(item_id: int) -> Item:
-    item = service.get_item(item_id)
-    if item is None:
-        abort(404, description=f"Item {item_id} not found")
-    return item
+def _not_found(item_id: int) -> NoReturn:
+    abort(404, description=f"Item {item_id} not found")
 
 
 def _dump(item: Item) -> dict[str, object]:
@@ -109,7 +108,10 @@ def read_item(item_id: int) -> ResponseReturnValue:
           application/json:
             schema: {$ref: "#/components/schemas/ErrorMessage"}
     """
-    return _dump(_get_or_404(item_id))
+    item = service.get_item(item_id)
+    if item is None:
+        _not_found(item_id)
+    return _dump(item)
 
 
 @bp.patch("/<int:item_id>")
@@ -147,11 +149,12 @@ def update_item(item_id: int) -> ResponseReturnValue:
             schema: {$ref: "#/components/schemas/HTTPValidationError"}
     """
     data = parse_body(ItemUpdate)
-    item = _get_or_404(item_id)
     try:
-        item = service.update_item(item, data)
+        item = service.update_item(item_id, data)
     except service.DuplicateNameError as exc:
         abort(409, description=str(exc))
+    if item is None:
+        _not_found(item_id)
     return _dump(item)
 
 
@@ -171,5 +174,6 @@ def delete_item(item_id: int) -> ResponseReturnValue:
           application/json:
             schema: {$ref: "#/components/schemas/ErrorMessage"}
     """
-    service.delete_item(_get_or_404(item_id))
+    if not service.delete_item(item_id):
+        _not_found(item_id)
     return "", 204

@@ -14,8 +14,14 @@ class DuplicateNameError(Exception):
     """Another item already has this name."""
 
 
+def _read_only() -> None:
+    # Plain reads need no transaction: autocommit saves the BEGIN and ROLLBACK round trips.
+    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def list_items(limit: int, offset: int) -> tuple[Sequence[Item], int]:
     """One page of items in id order, and how many items exist."""
+    _read_only()
     items = db.session.scalars(select(Item).order_by(Item.id).limit(limit).offset(offset)).all()
     total = db.session.scalar(select(func.count()).select_from(Item)) or 0
     return items, total
@@ -23,10 +29,8 @@ def list_items(limit: int, offset: int) -> tuple[Sequence[Item], int]:
 
 def get_item(item_id: int) -> Item | None:
     """The item with this id, if any."""
-    # Ids are 32-bit; a larger one cannot exist and would overflow the query parameter.
-    if item_id > INT4_MAX:
-        return None
-    return db.session.get(Item, item_id)
+    _read_only()
+    return _find(item_id)
 
 
 def create_item(data: ItemCreate) -> Item:
@@ -37,22 +41,36 @@ def create_item(data: ItemCreate) -> Item:
     return item
 
 
-def update_item(item: Item, data: ItemUpdate) -> Item:
-    """Apply the fields that were sent; DuplicateNameError if the new name is taken."""
+def update_item(item_id: int, data: ItemUpdate) -> Item | None:
+    """Apply the fields that were sent; None if there is no such item."""
+    item = _find(item_id)
+    if item is None:
+        return None
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(item, field, value)
     _commit(item.name)
     return item
 
 
-def delete_item(item: Item) -> None:
-    """Delete the item."""
+def delete_item(item_id: int) -> bool:
+    """Delete the item; False if there was none."""
+    item = _find(item_id)
+    if item is None:
+        return False
     db.session.delete(item)
     db.session.commit()
+    return True
+
+
+def _find(item_id: int) -> Item | None:
+    # Ids are 32-bit; a larger one cannot exist and would overflow the query parameter.
+    if item_id > INT4_MAX:
+        return None
+    return db.session.get(Item, item_id)
 
 
 def _commit(name: str) -> None:
-    # The unique index decides, so two concurrent creates cannot both win.
+    # The unique index decides, so two concurrent writers cannot both take a name.
     try:
         db.session.commit()
     except IntegrityError as exc:
