@@ -93,16 +93,25 @@ def resolve_answers(
         )
     explicit = {**explicit, NAME_QUESTION: project_name}
     # Like copier's ChainMap, explicit answers are visible to every question's Jinja from the start.
-    context: dict[str, Any] = {"_folder_name": project_name, **explicit}
+    context: dict[str, Any] = {"_folder_name": project_name}
+    context |= {q.name: try_cast(q, explicit[q.name]) for q in questions if q.name in explicit}
     values: dict[str, Any] = {}
     for question in questions:
-        if not question.is_asked(context):
+        if question.name not in explicit and not question.is_asked(context):
             # copier computes and hides skipped answers itself; later questions may still use them.
             context[question.name] = question.default_value(context)
             continue
         value = resolve_one(question, context, explicit, ask)
         values[question.name] = context[question.name] = value
     return Answers(values)
+
+
+def try_cast(question: Question, raw: Any) -> Any:
+    """The typed value for Jinja (so "no" is falsy); a bad one is reported when its turn comes."""
+    try:
+        return question.cast(raw)
+    except ValueError:
+        return raw
 
 
 def resolve_one(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +23,8 @@ app = typer.Typer()
 # Shown in the closing summary, when copier.yml declares them.
 SUMMARY_KEYS = ("framework", "target", "database")
 ANSWERS_PANEL = "Answers (from copier.yml)"
+# What to run after `cd`; the generated README has the details (database URL, server).
+NEXT_COMMANDS = ("  uv sync", "  uv run pytest", "  (see README.md)")
 
 
 def new(
@@ -34,10 +37,10 @@ def new(
     questions: Sequence[Question],
     answers: dict[str, Any],
 ) -> None:
-    """Create a project in OUTPUT_DIR/NAME."""
+    """Create a project in OUTPUT_DIR/NAME: flags first, then the wizard (or --yes defaults)."""
     explicit = {key: value for key, value in answers.items() if value is not None}
     interactive = not yes and bool(pending_questions(questions, explicit))
-    if interactive and not sys.stdin.isatty():
+    if interactive and not stdin_is_terminal():
         raise NoTerminalError(
             "no terminal to ask questions on: pass --yes to accept the defaults"
             " (and flags such as --framework for the rest)"
@@ -53,6 +56,11 @@ def new(
     typer.echo(summary(result))
 
 
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer prompts (stdin may even be closed under a service manager)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
 def summary(result: NewResult) -> str:
     """What was generated, then the commands to run next."""
     where = os.path.relpath(result.project_abspath)
@@ -63,7 +71,7 @@ def summary(result: NewResult) -> str:
     lines.append(f"  {'files':<10} {len(result.files_relpaths)} written")
     if result.commit:
         lines.append(f"  {'git':<10} initial commit {result.commit[:10]}")
-    lines += ["", "Next:", f"  cd {where}", "  uv sync", "  uv run pytest", "  (see README.md)"]
+    lines += ["", "Next:", f"  cd {shlex.quote(where)}", *NEXT_COMMANDS]
     return "\n".join(lines)
 
 

@@ -125,3 +125,26 @@ def test_invalid_project_names(questions: tuple[Question, ...], name: str, reaso
         check_project_name(name, questions)
     assert str(raised.value).startswith(f"invalid project name {name!r}: ")
     assert reason in str(raised.value)
+
+
+def test_explicit_values_reach_jinja_typed() -> None:
+    """A `--no-redis`-style "no" must be falsy in later templates, as it is for copier."""
+    questions = (
+        parse_question("redis", {"type": "bool", "default": True}),
+        parse_question("cache", {"default": "{{ 'redis' if redis else 'memory' }}"}),
+    )
+    answers = resolve_answers(questions, project_name="svc", explicit={"redis": "no"})
+    assert answers["redis"] is False
+    assert answers["cache"] == "memory"
+
+
+def test_explicit_value_for_a_skipped_question_is_still_validated() -> None:
+    """copier validates and hides a `--data` answer whose `when:` is false; so do we."""
+    questions = (
+        parse_question("mode", {"choices": ["fast", "safe"], "default": "safe"}),
+        parse_question("workers", {"type": "int", "default": 2, "when": "{{ mode == 'fast' }}"}),
+    )
+    answers = resolve_answers(questions, project_name="svc", explicit={"workers": "4"})
+    assert answers["workers"] == 4
+    with pytest.raises(InvalidAnswerError, match="invalid value for --workers: 'many'"):
+        resolve_answers(questions, project_name="svc", explicit={"workers": "many"})

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 import yaml
 from conftest import Invoke
 from typer.main import get_command
+from typer.testing import CliRunner
 
-from scaffold import __version__
+from scaffold import NewResult, __version__
+from scaffold import new as new_module
+from scaffold.answers import Answers
 from scaffold.cli import app
+from scaffold.questions import load_questions, parse_question
+from scaffold.source import resolve_source
 
 REPO_ABSPATH = Path(__file__).resolve().parent.parent
 COPIER_YML = yaml.safe_load((REPO_ABSPATH / "copier.yml").read_text())
@@ -205,3 +212,30 @@ def test_no_tty_is_fine_when_flags_answer_everything(invoke: Invoke, tmp_path: P
     result = invoke("new", "svc", *argv, "--no-git", stdin="")
     assert result.exit_code == 0, result.output
     assert answers_file(tmp_path / "svc")["python_version"] == "3.13"
+
+
+def test_a_question_added_to_copier_yml_becomes_a_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flags are generated: a new bool question yields --x/--no-x and reaches run_new's data."""
+    questions = (
+        *load_questions(resolve_source().copier_yml_abspath),
+        parse_question("rate_limit", {"type": "bool", "default": False, "help": "Rate limits?"}),
+    )
+    received: dict[str, Any] = {}
+
+    def fake_run_new(**kwargs: Any) -> NewResult:
+        # Only flag parsing is under test: the real copier.yml has no rate_limit question.
+        received.update(kwargs)
+        answers = Answers({"project_name": kwargs["name"], **kwargs["data"]})
+        return NewResult(tmp_path / kwargs["name"], answers, (), None)
+
+    monkeypatch.setattr(new_module, "run_new", fake_run_new)
+    one_command = typer.Typer()
+    one_command.command("new")(new_module.build_command(questions))
+    params = {param.name: param for param in get_command(one_command).params}
+    assert params["rate_limit"].opts == ["--rate-limit"]
+    assert params["rate_limit"].secondary_opts == ["--no-rate-limit"]
+    result = CliRunner().invoke(one_command, ["svc", "--no-rate-limit", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert received["data"] == {"rate_limit": False}
