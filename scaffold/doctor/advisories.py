@@ -126,6 +126,11 @@ def _render(spec: SpecifierSet) -> str:
     return str(spec) or "any version"
 
 
+def _example(version: Version) -> str:
+    # Probes such as 1.0.999 stand for "the last 1.0.x"; only quote versions that look real.
+    return "versions" if 999 in version.release else str(version)
+
+
 def _check_locked(name: str, policy: PackagePolicy, locked: Locked) -> list[Finding]:
     findings = [
         Finding(
@@ -172,8 +177,8 @@ def _check_declared(name: str, policy: PackagePolicy, declared: list[Declared]) 
                     id="advisory-range",
                     check="advisories",
                     severity="error",
-                    message=f"{name} `{_render(combined)}` admits {version}, affected by "
-                    f"{advisory.label}: {advisory.summary}",
+                    message=f"{name} `{_render(combined)}` admits {_example(version)}, affected "
+                    f"by {advisory.label}: {advisory.summary}",
                     hint=f'require "{name}>={policy.floor}"',
                     path=where.relpath,
                     line=where.line,
@@ -186,8 +191,8 @@ def _check_declared(name: str, policy: PackagePolicy, declared: list[Declared]) 
                 id="floor-range",
                 check="advisories",
                 severity="warning",
-                message=f"{name} `{_render(combined)}` admits {below}, below the required floor "
-                f"{policy.floor} ({policy.floor_reason})",
+                message=f"{name} `{_render(combined)}` admits {_example(below)} below the "
+                f"required floor {policy.floor} ({policy.floor_reason})",
                 hint=f'raise the lower bound: "{name}>={policy.floor}"',
                 path=where.relpath,
                 line=where.line,

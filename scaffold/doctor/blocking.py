@@ -150,15 +150,12 @@ def _module_bindings(project: Project) -> tuple[set[str], set[str]]:
 
 def _body_nodes(function: ast.AsyncFunctionDef) -> Iterator[ast.AST]:
     """Nodes run by the coroutine itself: nested defs, lambdas and classes are skipped."""
-    stack: list[ast.AST] = [*function.args.defaults, *function.body]
+    nested = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
+    stack: list[ast.AST] = [node for node in function.body if not isinstance(node, nested)]
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(
-                child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
-            ):
-                stack.append(child)
+        stack.extend(child for child in ast.iter_child_nodes(node) if not isinstance(child, nested))
 
 
 class _AsyncBodyChecker:

@@ -95,7 +95,8 @@ def _read_pyproject(project: Project, deps: Dependencies) -> None:
         except (InvalidRequirement, TypeError):
             continue
         name = canonicalize_name(requirement.name)
-        line = _line_of(text, rf"""^\s*["']{_name_pattern(requirement.name)}\b""")
+        pattern = rf"""["']{_name_pattern(requirement.name)}\b"""
+        line = _line_of(text, rf"^\s*{pattern}") or _line_of(text, pattern)
         deps.add_declared(Declared(name, requirement.specifier, "pyproject.toml", line))
 
 

@@ -14,6 +14,26 @@ Check = Literal["advisories", "blocking", "gevent", "settings"]
 # The order checks appear in the readable report.
 CHECKS: tuple[Check, ...] = ("advisories", "blocking", "gevent", "settings")
 
+# Every finding id doctor can emit, with what it means (README.md lists the same).
+FINDING_IDS: dict[str, str] = {
+    "advisory-range": "a declared range admits a version with a known advisory",
+    "advisory-locked": "a locked version has a known advisory",
+    "floor-range": "a declared range admits a version below scaffold's required floor",
+    "floor-locked": "a locked version is below scaffold's required floor",
+    "implicit-dependency": "a floored package (starlette) is only pulled in transitively",
+    "ruff-async": "ruff's ASYNC rules flag a call inside async def",
+    "ruff-unavailable": "ruff is missing or failed, so its ASYNC rules did not run",
+    "blocking-call": "a blocking call (driver connect, requests, sleep, urlopen) in async def",
+    "sync-session": "a sync SQLAlchemy session created or used in async def",
+    "gevent-preload": "preload_app / --preload combined with gevent workers",
+    "gevent-early-import": "the gunicorn config imports psycopg or the app before gevent patches",
+    "gevent-patch-order": "a module imports psycopg or the app before its own patch_all()",
+    "trusted-host-missing": "no TrustedHostMiddleware / TRUSTED_HOSTS",
+    "trusted-host-wildcard": "the Host allow-list is `*` (explicitly or by default)",
+    "debug-enabled": "code turns a debug flag on for production",
+    "debug-command": "the production command uses --reload or --debug",
+}
+
 
 class NotAProjectError(UserMessageError):
     """The path given to doctor is not a Python project doctor can audit."""
@@ -37,6 +57,10 @@ class Finding:
         if self.path is None:
             return "."
         return f"{self.path}:{self.line}" if self.line else self.path
+
+    def __post_init__(self) -> None:
+        if self.id not in FINDING_IDS:
+            raise ValueError(f"unknown finding id {self.id!r}: add it to FINDING_IDS")
 
     def sort_key(self) -> tuple[int, str, int, str]:
         """Order by check, then file, line and id, so reports are stable."""
