@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +241,19 @@ def test_a_question_added_to_copier_yml_becomes_a_flag(
     result = CliRunner().invoke(one_command, ["svc", "--no-rate-limit", "--yes"])
     assert result.exit_code == 0, result.output
     assert received["data"] == {"rate_limit": False}
+
+
+def test_no_tty_never_hangs_the_installed_command(tmp_path: Path) -> None:
+    """The real console script with stdin from /dev/null exits at once instead of waiting."""
+    proc = subprocess.run(
+        [Path(sys.executable).parent / "scaffold", "new", "svc"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("scaffold: error: no terminal to ask questions on")
+    assert listing(tmp_path) == []
