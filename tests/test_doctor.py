@@ -147,7 +147,7 @@ def test_nested_sync_def_offloaded_to_a_thread_is_not_flagged(tmp_path: Path) ->
 def test_without_ruff_the_ast_pass_still_runs_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(blocking, "find_ruff", lambda: None)
+    monkeypatch.setattr(blocking, "find_ruff", lambda root: None)
     root = materialise("fastapi_broken", tmp_path)
     sleep = line_of(root, "app/main.py", "    time.sleep(1)")
 
@@ -161,7 +161,7 @@ def test_without_ruff_the_ast_pass_still_runs_and_says_so(
 
 
 def test_ruff_that_cannot_run_is_a_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(blocking, "find_ruff", lambda: [str(tmp_path / "no-such-ruff")])
+    monkeypatch.setattr(blocking, "find_ruff", lambda root: [str(tmp_path / "no-such-ruff")])
 
     report = run_doctor(materialise("fastapi_clean", tmp_path))
 
@@ -292,3 +292,14 @@ def test_virtualenvs_are_not_audited(tmp_path: Path) -> None:
     (site / "__init__.py").write_text("import time\n\n\nasync def f():\n    time.sleep(1)\n")
 
     assert run_doctor(root).clean
+
+
+def test_ruff_refusing_the_project_config_is_a_finding(tmp_path: Path) -> None:
+    root = materialise("fastapi_clean", tmp_path)
+    with (root / "pyproject.toml").open("a") as pyproject:
+        pyproject.write('\n[tool.ruff]\nline-length = "wide"\n')
+
+    report = run_doctor(root)
+
+    assert report.ids() == {"ruff-unavailable"}
+    assert "could not check" in report.findings[0].message

@@ -63,11 +63,11 @@ HTTP_VERBS = frozenset(
 SESSION_HINT = "use AsyncSession with async_sessionmaker and `await session.execute(...)`"
 
 
-def find_ruff() -> list[str] | None:
-    """How to invoke ruff: the installed module first, then a `ruff` on PATH."""
+def find_ruff(root: Path) -> list[str] | None:
+    """How to invoke ruff: our own install, a `ruff` on PATH, then the project's venv."""
     if importlib.util.find_spec("ruff") is not None:
         return [sys.executable, "-m", "ruff"]
-    found = shutil.which("ruff")
+    found = shutil.which("ruff") or shutil.which("ruff", path=str(root / ".venv" / "bin"))
     return [found] if found else None
 
 
@@ -97,7 +97,9 @@ def run_ruff(project: Project, ruff: list[str] | None) -> list[Finding]:
     except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError) as exc:
         results, done_error = None, str(exc)
     else:
-        done_error = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no output"
+        # ruff explains failures as "ruff failed / Cause: ..." lines, plus a source excerpt.
+        causes = [line.strip() for line in done.stderr.splitlines() if "Cause:" in line]
+        done_error = "; ".join(causes)[:300] or done.stderr.strip()[:300] or "no output"
     if not isinstance(results, list):
         return [
             Finding(
@@ -327,6 +329,6 @@ def ast_findings(project: Project) -> list[Finding]:
 
 def check_blocking(project: Project) -> list[Finding]:
     """Ruff's ASYNC findings, plus AST findings on lines ruff did not already flag."""
-    from_ruff = run_ruff(project, find_ruff())
+    from_ruff = run_ruff(project, find_ruff(project.root))
     seen = {(f.path, f.line) for f in from_ruff if f.id == "ruff-async"}
     return from_ruff + [f for f in ast_findings(project) if (f.path, f.line) not in seen]
