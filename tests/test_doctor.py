@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import copier
 import pytest
 import typer
 from packaging.specifiers import SpecifierSet
@@ -22,6 +23,7 @@ from scaffold.doctor.command import doctor
 from scaffold.doctor.model import FINDING_IDS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "doctor"
+REPO = Path(__file__).resolve().parent.parent
 
 # A tiny app of our own, so these tests do not depend on scaffold.cli.
 app = typer.Typer()
@@ -303,3 +305,24 @@ def test_ruff_refusing_the_project_config_is_a_finding(tmp_path: Path) -> None:
 
     assert report.ids() == {"ruff-unavailable"}
     assert "could not check" in report.findings[0].message
+
+
+@pytest.mark.filterwarnings("ignore::copier.errors.DirtyLocalWarning")
+@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_freshly_rendered_projects_are_clean(framework: str, database: str, tmp_path: Path) -> None:
+    # HEAD plus uncommitted edits, the way scaffold renders from a checkout.
+    project = tmp_path / "svc"
+    copier.run_copy(
+        str(REPO),
+        project,
+        data={"framework": framework, "database": database, "target": "crud"},
+        vcs_ref="HEAD",
+        defaults=True,
+        unsafe=False,
+        quiet=True,
+    )
+
+    result = CliRunner().invoke(app, ["doctor", str(project)])
+
+    assert result.exit_code == 0, result.output

@@ -25,7 +25,7 @@ def doctor(
     try:
         report = run_doctor(path)
     except NotAProjectError as exc:
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"scaffold: error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(render_json(report) if json_output else render_text(report))
     raise typer.Exit(0 if report.clean else 1)
