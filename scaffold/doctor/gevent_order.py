@@ -117,24 +117,22 @@ class _ImportGraph:
         if module in self._cache:
             return self._cache[module]
         self._cache[module] = None  # cycle guard
-        reason = None
-        for source in self._local_chain(module):
-            for node in _module_level(source.tree.body):
-                for imported in _imported_modules(source, node):
-                    if imported.split(".")[0] in _APP_MARKERS:
-                        reason = f"imports the app ({source.relpath} imports {imported})"
-                    else:
-                        inner = self.culprit(imported)
-                        if inner:
-                            reason = inner if "(" in inner else f"{inner} (via {source.relpath})"
-                    if reason:
-                        break
-                if reason:
-                    break
-            if reason:
-                break
-        self._cache[module] = reason
-        return reason
+        reasons = (
+            self._why(source, imported)
+            for source in self._local_chain(module)
+            for node in _module_level(source.tree.body)
+            for imported in _imported_modules(source, node)
+        )
+        self._cache[module] = next(filter(None, reasons), None)
+        return self._cache[module]
+
+    def _why(self, source: Source, imported: str) -> str | None:
+        if imported.split(".")[0] in _APP_MARKERS:
+            return f"imports the app ({source.relpath} imports {imported})"
+        inner = self.culprit(imported)
+        if inner is None or "(" in inner:
+            return inner
+        return f"{inner} (via {source.relpath})"
 
 
 def _early_imports(graph: _ImportGraph, source: Source) -> Iterator[tuple[ast.stmt, str, str]]:
