@@ -15,6 +15,7 @@ class DuplicateNameError(Exception):
 
 
 def _read_only() -> None:
+    """Run this request's queries in autocommit; call it before any other query."""
     # Plain reads need no transaction: autocommit saves the BEGIN and ROLLBACK round trips.
     db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
