@@ -5,7 +5,7 @@ from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .config import Settings
 
@@ -16,10 +16,11 @@ async def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_read_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """A pooled autocommit connection for plain reads: no transaction, no ORM session."""
-    async with request.app.state.read_engine.connect() as conn:
-        yield conn
+async def get_read_engine(request: Request) -> AsyncEngine:
+    """The pool for plain reads: autocommit, so no transaction and no ORM session."""
+    # Not a yield dependency: the caller scopes the connection, saving FastAPI's exit-stack work.
+    engine: AsyncEngine = request.app.state.read_engine
+    return engine
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -36,6 +37,6 @@ async def get_http_client(request: Request) -> httpx.AsyncClient:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-ReadConnection = Annotated[AsyncConnection, Depends(get_read_connection)]
+ReadEngine = Annotated[AsyncEngine, Depends(get_read_engine)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 HttpClient = Annotated[httpx.AsyncClient, Depends(get_http_client)]

@@ -3,12 +3,13 @@
 import asyncio
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+
+from .deps import ReadEngine
 
 router = APIRouter(tags=["health"])
 # A hung database must not hang the probe that reports it.
@@ -42,9 +43,8 @@ async def health() -> Health:
 
 # The 503 body bypasses response_model, so it is declared for the docs here.
 @router.get("/ready", response_model=Ready, responses={503: {"model": Unavailable}})
-async def ready(request: Request) -> Ready | JSONResponse:
+async def ready(engine: ReadEngine) -> Ready | JSONResponse:
     """Readiness: the database answers a query."""
-    engine: AsyncEngine = request.app.state.read_engine
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS), engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

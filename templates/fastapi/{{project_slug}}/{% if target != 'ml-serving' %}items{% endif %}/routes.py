@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
 
-from ..deps import ReadConnection, SessionDep
+from ..deps import ReadEngine, SessionDep
 from . import service
 from .schemas import INT4_MAX, ItemCreate, ItemPage, ItemRead, ItemUpdate
 
@@ -36,18 +36,18 @@ async def create_item(data: ItemCreate, session: SessionDep) -> ItemRead:
 
 @router.get("")
 async def list_items(
-    conn: ReadConnection,
+    engine: ReadEngine,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=INT4_MAX)] = 0,
 ) -> ItemPage:
     """List items, a page at a time."""
-    return await service.list_items(conn, limit, offset)
+    return await service.list_items(engine, limit, offset)
 
 
 @router.get("/{item_id}", responses=NOT_FOUND)
-async def read_item(item_id: int, conn: ReadConnection) -> ItemRead:
+async def read_item(item_id: int, engine: ReadEngine) -> ItemRead:
     """Get one item."""
-    item = await service.get_item(conn, item_id)
+    item = await service.get_item(engine, item_id)
     if item is None:
         raise _not_found(item_id)
     return item
