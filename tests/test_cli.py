@@ -211,7 +211,7 @@ def test_no_tty_is_fine_when_flags_answer_everything(invoke: Invoke, tmp_path: P
     answers |= {"project_slug": "svc", "description": "d", "author_name": "A"}
     answers |= {"author_email": "a@b.co", "python_version": "3.13"}
     argv = [arg for key, v in answers.items() for arg in ("--" + key.replace("_", "-"), v)]
-    result = invoke("new", "svc", *argv, "--no-git", stdin="")
+    result = invoke("new", "svc", *argv, "--rate-limit", "--no-redis", "--no-git", stdin="")
     assert result.exit_code == 0, result.output
     assert answers_file(tmp_path / "svc")["python_version"] == "3.13"
 

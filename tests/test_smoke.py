@@ -28,7 +28,7 @@ from bake import (
 )
 
 pytestmark = pytest.mark.smoke
-SUMMARY = re.compile(r"^=+ (?P<body>.*) in [\d.]+s", re.MULTILINE)
+SUMMARY = re.compile(r"^=* ?(?P<body>\d+ \w+.*) in [\d.]+s", re.MULTILINE)
 
 
 def pytest_summary(output: str) -> dict[str, int]:
