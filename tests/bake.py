@@ -135,6 +135,10 @@ def leftover_jinja(project: Path) -> list[str]:
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment for a generated project's commands: ours minus our venv."""
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    # Playwright's own browser download cannot work here: generated browser tests use Debian's.
+    chromium = shutil.which("chromium")
+    if chromium:
+        env.setdefault("PLAYWRIGHT_CHROMIUM_EXECUTABLE", chromium)
     env.update(extra)
     return env
 

@@ -52,7 +52,10 @@ def test_variant(variant: Variant, tmp_path: Path) -> None:
     step("render")
 
     uv = uv_executable()
-    env = clean_env(UV_PROJECT_ENVIRONMENT=str(project / ".venv"))
+    env = clean_env(
+        UV_PROJECT_ENVIRONMENT=str(project / ".venv"),
+        ARTIFACTS_DIR=str(ARTIFACTS_ABSPATH / "screenshots" / variant.id.replace(":", "_")),
+    )
     run([uv, "sync", "--quiet"], cwd=project, env=env)
     step("install")
     venv_bin = project / ".venv" / "bin"
@@ -75,6 +78,8 @@ def test_variant(variant: Variant, tmp_path: Path) -> None:
         run([venv_bin / "mypy"], cwd=project, env=env)
         step("mypy")
 
+        if variant.target == "ml-serving":
+            run([venv_bin / "train"], cwd=project, env=env)  # the Dockerfile's build-time step
         services = compose_services(project)
         if "migrate" in services:
             run(as_argv(services["migrate"]["command"]), cwd=project, env=env)

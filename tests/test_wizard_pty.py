@@ -53,6 +53,10 @@ def test_arrow_keys_pick_every_menu_answer(wizard: pexpect.spawn, tmp_path: Path
     for prompt in TEXT_QUESTIONS:
         wizard.expect(prompt)
         wizard.send(ENTER)
+    wizard.expect("Rate-limit the API")
+    wizard.send("n")
+    wizard.expect("Use Redis")
+    wizard.send(ENTER)
     wizard.expect("Minimum Python version")
     choose(wizard, DOWN)
     wizard.expect("Created wiz")
@@ -66,6 +70,8 @@ def test_arrow_keys_pick_every_menu_answer(wizard: pexpect.spawn, tmp_path: Path
     assert answers["project_slug"] == "wiz"
     assert answers["author_email"] == "you@example.com"
     assert answers["python_version"] == "3.12"
+    assert answers["rate_limit"] is False
+    assert answers["redis"] is False
 
 
 def test_recommendation_follows_target_and_ctrl_c_writes_nothing(
