@@ -1,0 +1,1 @@
+"""fastapi-crud: fastapi-crud: a CRUD API built with FastAPI."""
