@@ -77,6 +77,8 @@ def test_variant(variant: Variant, tmp_path: Path) -> None:
         step("ruff")
         run([venv_bin / "mypy"], cwd=project, env=env)
         step("mypy")
+        run([*scaffold_argv(), "doctor", project], cwd=project)
+        step("doctor")
 
         if variant.target == "ml-serving":
             run([venv_bin / "train"], cwd=project, env=env)  # the Dockerfile's build-time step
