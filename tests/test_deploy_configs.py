@@ -98,7 +98,7 @@ def test_compose_matches_the_spec_and_the_image(project: Path) -> None:
         [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "compose.yaml"],
         cwd=project,
     )
-    services = compose_services(project)
+    services: dict[str, Any] = compose_services(project)
     assert as_argv(services["app"]["command"]) == dockerfile_cmd(project)
     assert services["migrate"]["restart"] == "no"
     if answers(project)["database"] == "postgresql":
