@@ -1,0 +1,66 @@
+"""POST one record to every upstream model at once and report each answer separately.
+
+Concurrency comes from a gevent pool over httpx's blocking client: under gunicorn's gevent
+worker the socket module is monkey-patched, so each call yields while it waits on the network.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+import gevent
+import httpx
+from gevent.pool import Pool
+from pydantic import ValidationError
+
+from .schemas import Prediction, PredictRequest, PredictResponse, UpstreamResult
+
+
+def call_upstream(client: httpx.Client, url: str, body: bytes, timeout: float) -> UpstreamResult:
+    """One upstream call; every failure becomes an error entry, never an exception."""
+    started = time.perf_counter()
+
+    def result(**fields: object) -> UpstreamResult:
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        return UpstreamResult.model_validate({"url": url, "elapsed_ms": elapsed_ms, **fields})
+
+    try:
+        # httpx's timeout bounds each connect/read; gevent.Timeout bounds the whole call.
+        with gevent.Timeout(timeout):
+            response = client.post(url, content=body, headers={"content-type": "application/json"})
+    except (gevent.Timeout, httpx.TimeoutException):
+        return result(ok=False, error=f"timed out after {timeout:g} s")
+    except httpx.HTTPError as exc:
+        return result(ok=False, error=f"request failed: {type(exc).__name__}")
+    if response.status_code != 200:
+        return result(
+            ok=False, status_code=response.status_code, error=f"HTTP {response.status_code}"
+        )
+    try:
+        answer = PredictResponse.model_validate_json(response.content)
+    except ValidationError:
+        return result(ok=False, status_code=200, error="response is not a prediction")
+    return result(
+        ok=True,
+        status_code=200,
+        model_version=answer.model_version,
+        prediction=answer.prediction,
+    )
+
+
+def fan_out(urls: Sequence[str], request: PredictRequest, timeout: float) -> list[UpstreamResult]:
+    """Every upstream's result, in the order of `urls`, all calls in flight at once."""
+    if not urls:
+        return []
+    body = request.model_dump_json().encode()
+    with httpx.Client(timeout=timeout) as client:
+        pool = Pool(size=len(urls))
+        return list(pool.imap(lambda url: call_upstream(client, url, body, timeout), urls))
+
+
+def consensus(local: Prediction, upstreams: Sequence[UpstreamResult]) -> str:
+    """The most common label among this model and the upstreams that answered (ties: ours)."""
+    votes = Counter([local.label])
+    votes.update(u.prediction.label for u in upstreams if u.prediction is not None)
+    best = max(votes.values())
+    return local.label if votes[local.label] == best else votes.most_common(1)[0][0]
