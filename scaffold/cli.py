@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from scaffold import __version__, new
+from scaffold import __version__, new, update
 from scaffold.doctor import command as doctor_command
 from scaffold.errors import ScaffoldError, UserMessageError
 
@@ -42,7 +42,7 @@ app = typer.Typer(
     help="Generate production-grade FastAPI or Flask projects that stay upgradable.",
 )
 # One module per command. `scaffold update` (issue 5) joins here the same way.
-for command_app in (new.app,):
+for command_app in (new.app, update.app):
     app.add_typer(command_app)
 app.command("doctor")(doctor_command.doctor)
 

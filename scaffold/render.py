@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import copier
 from copier.errors import DirtyLocalWarning
@@ -36,3 +37,31 @@ def run_render(
             raise UserMessageError(f"copier: {err}") from err
         except (copier.errors.CopierError, ValueError) as err:
             raise ScaffoldError(f"copier failed to render {source.src_path}: {err}") from err
+
+
+def run_copier_update(
+    *,
+    dst_abspath: Path,
+    vcs_ref: str | None,
+    data: dict[str, Any],
+    quiet: bool = True,
+) -> None:
+    """copier's update of a git-tracked project with inline conflict markers, asking nothing.
+
+    `unsafe=True` lets our own template's `_migrations` run; the source is `_src_path` as recorded.
+    """
+    try:
+        copier.run_update(
+            dst_abspath,
+            data=data,
+            vcs_ref=vcs_ref,
+            defaults=True,
+            overwrite=True,
+            conflict="inline",
+            unsafe=True,
+            quiet=quiet,
+        )
+    except copier.errors.UserMessageError as err:
+        raise UserMessageError(f"copier: {err}") from err
+    except (copier.errors.CopierError, ValueError) as err:
+        raise ScaffoldError(f"copier failed to update {dst_abspath}: {err}") from err

@@ -1,14 +1,35 @@
-"""Where the copier template is read from: this checkout, or the copy packaged in the wheel."""
+"""Where the copier template is read from: this checkout, or the git bundle packaged in the wheel.
+
+Design (issue 5): copier can only update a project whose template is a git repository with the
+project's old version (`_commit`) in its history.
+
+- Checkout (copier.yml + templates/ beside the package): render the repository root at HEAD,
+  uncommitted template edits included. `.copier-answers.yml` records the checkout path and
+  `git describe` of HEAD; in a clone without tags that is a bare commit id, which copier cannot
+  order against later versions, so `scaffold update` then works only to the same or later HEADs.
+- Wheel: the build hook (hatch_build.py) ships `_template/template.bundle`, a git bundle of every
+  `v*` tag, plus copier.yml from tag v<version>. It is copied to a stable per-user cache file,
+  `<user cache dir>/scaffold/template.bundle` (platformdirs), and rendered from there at
+  `vcs_ref=v<version>`. The answers file records that cache path (never site-packages) and
+  `_commit`, so plain `copier update` works as well as `scaffold update`. A newer wheel replaces
+  the cached bundle (it holds every older tag too); an older wheel never downgrades it.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+from packaging.version import InvalidVersion, Version
+
+from scaffold.bundle import BUNDLE_NAME, bundle_tags
 from scaffold.errors import ScaffoldError
 
 PACKAGE_ABSPATH = Path(__file__).resolve().parent
-# A wheel force-includes copier.yml and templates/ here (see pyproject.toml).
+# A wheel's build hook puts template.bundle and copier.yml here (see hatch_build.py).
 PACKAGED_TEMPLATE_ABSPATH = PACKAGE_ABSPATH / "_template"
 CHECKOUT_ABSPATH = PACKAGE_ABSPATH.parent
 
@@ -32,12 +53,57 @@ def is_checkout(root_abspath: Path) -> bool:
     return (root_abspath / "copier.yml").is_file() and (root_abspath / "templates").is_dir()
 
 
+def cache_bundle_abspath() -> Path:
+    """The stable per-user path projects record as `_src_path` when scaffold runs from a wheel."""
+    return Path(platformdirs.user_cache_dir("scaffold", appauthor=False)) / BUNDLE_NAME
+
+
+def highest_version(tags: list[str]) -> Version | None:
+    """The highest PEP 440 version among tags (None when none parse)."""
+    versions = []
+    for tag in tags:
+        try:
+            versions.append(Version(tag))
+        except InvalidVersion:
+            continue
+    return max(versions, default=None)
+
+
+def install_bundle(packaged_abspath: Path, cached_abspath: Path) -> None:
+    """Copy the packaged bundle to the cache unless the cached one is the same or newer."""
+    if cached_abspath.is_file():
+        if cached_abspath.read_bytes() == packaged_abspath.read_bytes():
+            return
+        try:
+            cached = highest_version(bundle_tags(cached_abspath))
+        except RuntimeError:
+            cached = None  # unreadable: replace it
+        packaged = highest_version(bundle_tags(packaged_abspath))
+        if cached is not None and packaged is not None and cached > packaged:
+            return
+    cached_abspath.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached_abspath.with_name(f".{cached_abspath.name}.{os.getpid()}")
+    shutil.copyfile(packaged_abspath, partial)
+    # Atomic, so a concurrent `copier update` never reads half a bundle.
+    partial.replace(cached_abspath)
+
+
+def packaged_version() -> str:
+    """The installed scaffold's version: the template tag its wheel renders."""
+    from scaffold import __version__
+
+    return __version__
+
+
 def resolve_source() -> TemplateSource:
-    """The checkout (at HEAD plus uncommitted edits) when run from one, else the packaged copy."""
+    """The checkout (at HEAD plus uncommitted edits) when run from one, else the packaged bundle."""
     if is_checkout(CHECKOUT_ABSPATH):
         # HEAD, not the latest tag: copier would otherwise pin the last release and skip edits.
         vcs_ref = "HEAD" if (CHECKOUT_ABSPATH / ".git").exists() else None
         return TemplateSource(str(CHECKOUT_ABSPATH), vcs_ref, CHECKOUT_ABSPATH)
-    if is_checkout(PACKAGED_TEMPLATE_ABSPATH):
-        return TemplateSource(str(PACKAGED_TEMPLATE_ABSPATH), None, PACKAGED_TEMPLATE_ABSPATH)
+    packaged_bundle = PACKAGED_TEMPLATE_ABSPATH / BUNDLE_NAME
+    if packaged_bundle.is_file() and (PACKAGED_TEMPLATE_ABSPATH / "copier.yml").is_file():
+        cached = cache_bundle_abspath()
+        install_bundle(packaged_bundle, cached)
+        return TemplateSource(str(cached), f"v{packaged_version()}", PACKAGED_TEMPLATE_ABSPATH)
     raise ScaffoldError(f"no copier template found in {CHECKOUT_ABSPATH} or the package")

@@ -1,0 +1,237 @@
+"""Upgrade paths: two real template releases built from our templates in a temporary git repo."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import copier
+import pytest
+from bake import REPO_ABSPATH, clean_env, run, uv_executable
+from conftest import Invoke
+
+from scaffold.gitinit import run_git_init
+
+V1, V2 = "v0.1.0", "v0.2.0"
+SLUG = "svc"
+# Template edits of release two, relative to templates/fastapi (the variant these tests render).
+README = "README.md.jinja"
+DOCKERIGNORE = ".dockerignore"
+NEW_TEST = "tests/test_release_two.py.jinja"
+NEW_TEST_BODY = (
+    "import {{ project_slug }}\n\n\n"
+    "def test_package_imports() -> None:\n"
+    '    assert {{ project_slug }}.__name__ == "{{ project_slug }}"\n'
+)
+TEMPLATE_LINE = "Release two of the template added this line."
+USER_LINE = "Notes the project's owner added."
+V2_DOCKERIGNORE_LINE = "*.sqlite3"
+ANSWERS = {"framework": "fastapi", "target": "crud", "database": "sqlite", "project_name": SLUG}
+
+
+def git(cwd: Path, *args: str) -> str:
+    """git in cwd with a fixed identity, returning stdout."""
+    identity = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    return run(["git", *identity, *args], cwd=cwd).stdout
+
+
+def copy_templates(dst: Path) -> None:
+    """The repository's copier.yml and templates (working tree), without caches."""
+    dst.mkdir(parents=True)
+    shutil.copy2(REPO_ABSPATH / "copier.yml", dst / "copier.yml")
+    shutil.copytree(
+        REPO_ABSPATH / "templates",
+        dst / "templates",
+        ignore=shutil.ignore_patterns("__pycache__", ".venv", "*.pyc", ".*_cache"),
+    )
+
+
+def make_release_two(repo: Path) -> None:
+    """v0.2.0: changes a file users edit, one they don't, adds a file, moves one (migration)."""
+    fastapi = repo / "templates" / "fastapi"
+    readme = (fastapi / README).read_text().splitlines(keepends=True)
+    # After the title: far from the end, where the user's edit goes.
+    (fastapi / README).write_text("".join([readme[0], f"\n{TEMPLATE_LINE}\n", *readme[1:]]))
+    with (fastapi / DOCKERIGNORE).open("a") as handle:
+        handle.write(f"{V2_DOCKERIGNORE_LINE}\n")
+    (fastapi / NEW_TEST).write_text(NEW_TEST_BODY)
+    # The folder's own name may be templated (e.g. dropped when there is no database).
+    for readme_abspath in sorted(repo.glob("templates/*/*migrations*/README")):
+        moved = readme_abspath.with_name("README.md").relative_to(repo)
+        git(repo, "mv", str(readme_abspath.relative_to(repo)), str(moved))
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "release two")
+    git(repo, "tag", V2)
+
+
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repo of our templates tagged v0.1.0, then changed and tagged v0.2.0."""
+    repo = tmp_path_factory.mktemp("template") / "repo"
+    copy_templates(repo)
+    git(repo, "init", "--quiet")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "release one")
+    git(repo, "tag", V1)
+    make_release_two(repo)
+    return repo
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A project rendered from release one and committed."""
+
+    path: Path
+
+    def read(self, relpath: str) -> str:
+        return (self.path / relpath).read_text()
+
+    def commit_all(self, message: str) -> None:
+        git(self.path, "add", "--all")
+        git(self.path, "commit", "--quiet", "-m", message)
+
+    def status(self) -> str:
+        return git(self.path, "status", "--porcelain")
+
+
+@pytest.fixture
+def project(template_repo: Path, tmp_path: Path) -> Iterator[Generated]:
+    """A FastAPI CRUD (SQLite) project from v0.1.0, with the user's README edit committed."""
+    path = tmp_path / SLUG
+    copier.run_copy(str(template_repo), path, data=ANSWERS, vcs_ref=V1, defaults=True, quiet=True)
+    run_git_init(path, message="generated")
+    generated = Generated(path)
+    with (path / "README.md").open("a") as handle:
+        handle.write(f"\n{USER_LINE}\n")
+    generated.commit_all("user edit")
+    yield generated
+
+
+def test_update_keeps_edits_applies_changes_and_runs_the_migration(
+    project: Generated, invoke: Invoke
+) -> None:
+    assert "_commit: v0.1.0" in project.read(".copier-answers.yml")
+    assert (project.path / "migrations" / "README").is_file()
+    result = invoke("update", project.path)
+    assert result.exit_code == 0, result.output
+    assert "template v0.1.0 -> v0.2.0" in result.output
+    readme = project.read("README.md")
+    assert USER_LINE in readme and TEMPLATE_LINE in readme, readme
+    assert "<<<<<<<" not in readme
+    assert V2_DOCKERIGNORE_LINE in project.read(".dockerignore")
+    assert (project.path / "tests" / "test_release_two.py").is_file()
+    # The v0.2.0 migration moved the file before the merge: no stale copy, no conflict.
+    assert not (project.path / "migrations" / "README").exists()
+    assert (project.path / "migrations" / "README.md").is_file()
+    assert "_commit: v0.2.0" in project.read(".copier-answers.yml")
+    assert "tests/test_release_two.py" in result.output
+    assert git(project.path, "diff", "--name-only", "--diff-filter=U") == ""
+
+
+def test_updated_project_still_passes_its_own_tests(project: Generated, invoke: Invoke) -> None:
+    assert invoke("update", project.path).exit_code == 0
+    env = clean_env(DATABASE_URL=f"sqlite:///{project.path / 'test.db'}")
+    run([uv_executable(), "sync", "--quiet"], cwd=project.path, env=env, timeout=300)
+    tests = run(
+        [project.path / ".venv" / "bin" / "pytest", "-v", "-p", "no:cacheprovider"],
+        cwd=project.path,
+        env=env,
+        timeout=300,
+    )
+    summary = tests.stdout.strip().splitlines()[-1]
+    assert " passed" in summary, tests.stdout[-3000:]
+    assert not any(word in summary for word in ("failed", "error", "skipped")), summary
+    assert "tests/test_release_two.py::test_package_imports PASSED" in tests.stdout
+
+
+def test_conflicting_edit_leaves_markers_exits_1_and_lists_the_files(
+    project: Generated, invoke: Invoke
+) -> None:
+    readme = project.read("README.md").splitlines(keepends=True)
+    # The same spot release two edits: right after the title.
+    (project.path / "README.md").write_text(
+        "".join([readme[0], "\nMy own line here.\n", *readme[1:]])
+    )
+    project.commit_all("conflicting edit")
+    result = invoke("update", project.path)
+    assert result.exit_code == 1, result.output
+    assert "1 file(s) have conflicts: README.md" in result.output
+    text = project.read("README.md")
+    assert "<<<<<<< before updating" in text and ">>>>>>> after updating" in text
+    assert "My own line here." in text and TEMPLATE_LINE in text
+    assert git(project.path, "diff", "--name-only", "--diff-filter=U").split() == ["README.md"]
+
+
+def test_dirty_tree_is_refused_and_nothing_changes(project: Generated, invoke: Invoke) -> None:
+    (project.path / "README.md").write_text("uncommitted\n")
+    before = {
+        p: p.read_bytes() for p in project.path.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+    result = invoke("update", project.path)
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0
+    assert "uncommitted changes" in result.output
+    after = {
+        p: p.read_bytes() for p in project.path.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+    assert after == before
+    assert project.status() == " M README.md\n"
+
+
+def test_check_reports_a_newer_version_without_writing(project: Generated, invoke: Invoke) -> None:
+    head = git(project.path, "rev-parse", "HEAD")
+    result = invoke("update", project.path, "--check")
+    assert result.exit_code == 1, result.output
+    assert "v0.1.0 -> v0.2.0" in result.output
+    assert project.status() == "" and git(project.path, "rev-parse", "HEAD") == head
+    assert invoke("update", project.path).exit_code == 0
+    project.commit_all("update to v0.2.0")
+    result = invoke("update", project.path, "--check")
+    assert result.exit_code == 0, result.output
+    assert "up to date with template version v0.2.0" in result.output
+
+
+def test_data_changes_an_answer(project: Generated, invoke: Invoke) -> None:
+    assert 'requires-python = ">=3.11"' in project.read("pyproject.toml")
+    result = invoke("update", project.path, "--data", "python_version=3.12")
+    assert result.exit_code == 0, result.output
+    assert "python_version: '3.12'" in project.read(".copier-answers.yml")
+    assert 'requires-python = ">=3.12"' in project.read("pyproject.toml")
+    assert USER_LINE in project.read("README.md")
+
+
+def test_data_is_validated_like_flags_before_anything_changes(
+    project: Generated, invoke: Invoke
+) -> None:
+    result = invoke("update", project.path, "--data", "database=oracle")
+    assert result.exit_code == 2
+    assert "invalid value for --database: 'oracle' (choose from" in result.output
+    result = invoke("update", project.path, "--data", "colour=blue")
+    assert result.exit_code == 2
+    assert "unknown question 'colour'" in result.output
+    assert project.status() == ""
+    assert "_commit: v0.1.0" in project.read(".copier-answers.yml")
+
+
+def test_plain_copier_update_works_too(project: Generated) -> None:
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "copier"),
+            "update",
+            "--defaults",
+            "--trust",
+            "--conflict",
+            "inline",
+        ],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_env(),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert TEMPLATE_LINE in project.read("README.md") and USER_LINE in project.read("README.md")
