@@ -1,6 +1,11 @@
-"""Security response headers for every response, as a pure ASGI middleware (no body buffering)."""
+"""Security headers, request ids and a body-size limit, as one pure ASGI middleware."""
 
-from starlette.datastructures import MutableHeaders
+import re
+import uuid
+from contextvars import ContextVar
+
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Only our own origin may supply scripts, styles, images, forms and frames; nobody may frame us.
@@ -11,33 +16,91 @@ CONTENT_SECURITY_POLICY = (
 # Swagger UI and ReDoc load their assets from a CDN and inline a script, so they keep no CSP.
 _DOCS_PATHS = ("/docs", "/redoc")
 _HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
+    b"x-content-type-options": b"nosniff",
+    b"x-frame-options": b"DENY",
+    b"referrer-policy": b"strict-origin-when-cross-origin",
+    b"cross-origin-opener-policy": b"same-origin",
 }
+_CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+# A client-sent id is echoed only if it is short and plain: it ends up in every log line.
+_SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+# The id of the request being served; each request runs in its own task, hence its own context.
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class BodyTooLargeError(HTTPException):
+    """A chunked request body grew past the limit (an HTTPException, so the app answers 413)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="Request body too large")
 
 
 class SecurityHeadersMiddleware:
-    """Add CSP, nosniff, frame-denial and referrer headers unless the app already set them."""
+    """Add security headers and X-Request-ID to every response; answer 413 to oversized bodies."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request through, adding headers to the response start."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with_csp = not str(scope["path"]).startswith(_DOCS_PATHS)
+        rid = length = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                rid = value if _SAFE_REQUEST_ID.fullmatch(value) else None
+            elif name == b"content-length":
+                length = value
+        rid = rid or uuid.uuid4().hex.encode()
+        request_id.set(rid.decode())
+        extra = [(b"x-request-id", rid)]
+        if not str(scope["path"]).startswith(_DOCS_PATHS):
+            extra.append(_CSP)
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in _HEADERS.items():
-                    headers.setdefault(name, value)
-                if with_csp:
-                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                started = True
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                headers.extend(item for item in _HEADERS.items() if item[0] not in present)
+                headers.extend(item for item in extra if item[0] not in present)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_body_bytes:
+                await _too_large(scope, receive, send_with_headers)
+                return
+            await self.app(scope, receive, send_with_headers)
+            return
+        # No Content-Length (chunked upload): count the bytes as the app reads them.
+        try:
+            await self.app(scope, self._limited(receive), send_with_headers)
+        except BodyTooLargeError:
+            if started:
+                raise
+            await _too_large(scope, receive, send_with_headers)
+
+    def _limited(self, receive: Receive) -> Receive:
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLargeError()
+            return message
+
+        return limited_receive
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse({"detail": "Request body too large"}, status_code=413)
+    await response(scope, receive, send)
