@@ -27,7 +27,9 @@ def call_upstream(client: httpx.Client, url: str, body: bytes, timeout: float) -
     try:
         # httpx's timeout bounds each connect/read; gevent.Timeout bounds the whole call.
         with gevent.Timeout(timeout):
-            response = client.post(url, content=body, headers={"content-type": "application/json"})
+            response = client.post(
+                predict_url(url), content=body, headers={"content-type": "application/json"}
+            )
     except (gevent.Timeout, httpx.TimeoutException):
         return result(ok=False, error=f"timed out after {timeout:g} s")
     except httpx.HTTPError as exc:
@@ -49,13 +51,21 @@ def call_upstream(client: httpx.Client, url: str, body: bytes, timeout: float) -
 
 
 def fan_out(urls: Sequence[str], request: PredictRequest, timeout: float) -> list[UpstreamResult]:
-    """Every upstream's result, in the order of `urls`, all calls in flight at once."""
+    """Every upstream's result, in the order of `urls`, all calls in flight at once.
+
+    Each url is an upstream service's base URL; it is sent the same body at `{url}/predict`.
+    """
     if not urls:
         return []
     body = request.model_dump_json().encode()
     with httpx.Client(timeout=timeout) as client:
         pool = Pool(size=len(urls))
         return list(pool.imap(lambda url: call_upstream(client, url, body, timeout), urls))
+
+
+def predict_url(base_url: str) -> str:
+    """The upstream's POST /predict endpoint."""
+    return base_url.rstrip("/") + "/predict"
 
 
 def consensus(local: Prediction, upstreams: Sequence[UpstreamResult]) -> str:

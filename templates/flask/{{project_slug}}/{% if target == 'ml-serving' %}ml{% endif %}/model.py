@@ -90,7 +90,7 @@ class ModelState:
 def init_app(app: Flask) -> None:
     """Load MODEL_PATH once; a missing or bad artefact leaves /ready at 503, not a crash loop."""
     path = Path(app.config["MODEL_PATH"])
-    threads = int(app.config["INFERENCE_THREADS"])
+    threads = int(app.config["INFERENCE_CONCURRENCY"])
     model: LoadedModel | None = None
     problem: str | None = None
     try:

@@ -36,6 +36,9 @@ class PredictRequest(BaseModel):
     features: IrisFeatures
 
 
+BATCH_TOO_LARGE = "batch_too_large"
+
+
 class BatchPredictRequest(BaseModel):
     """Many records to score at once; at most MAX_BATCH_SIZE of them."""
 
@@ -50,7 +53,7 @@ class BatchPredictRequest(BaseModel):
         limit = (info.context or {}).get("max_batch_size")
         if limit is not None and len(records) > limit:
             raise PydanticCustomError(
-                "too_long",
+                BATCH_TOO_LARGE,
                 "Batch has {size} records; the limit is {limit}",
                 {"size": len(records), "limit": limit},
             )
