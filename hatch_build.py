@@ -7,6 +7,7 @@ CLI reads its questions from is taken from that same tag, not from the working t
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,7 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
                 " is bundled); build the wheel from the repository, not from an sdist"
             )
         bundle = load_bundle_module()
-        out = Path(tempfile.mkdtemp(prefix="scaffold-wheel-"))
+        out = self.staging = Path(tempfile.mkdtemp(prefix="scaffold-wheel-"))
         bundle_abspath = out / bundle.BUNDLE_NAME
         warning = bundle.build_bundle(ROOT, self.metadata.version, bundle_abspath)
         if warning:
@@ -62,3 +63,9 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
         (out / "copier.yml").write_text(copier_yml, encoding="utf-8")
         build_data["force_include"][str(bundle_abspath)] = "scaffold/_template/template.bundle"
         build_data["force_include"][str(out / "copier.yml")] = "scaffold/_template/copier.yml"
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        """Remove the staging folder once the wheel holds the files."""
+        staging = getattr(self, "staging", None)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
