@@ -154,18 +154,7 @@ def test_checkout_source_renders_head_plus_uncommitted_edits(
     assert answers["_commit"]
 
 
-def test_packaged_template_is_used_outside_a_checkout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    packaged = copy_template(tmp_path / "site-packages" / "scaffold" / "_template")
-    monkeypatch.setattr(source, "CHECKOUT_ABSPATH", tmp_path / "site-packages")
-    monkeypatch.setattr(source, "PACKAGED_TEMPLATE_ABSPATH", packaged)
-    resolved = source.resolve_source()
-    assert (resolved.src_path, resolved.vcs_ref) == (str(packaged), None)
-    result = run_new(name="svc", output_dir=tmp_path / "out", git=False)
-    answers = yaml.safe_load((result.project_abspath / ".copier-answers.yml").read_text())
-    assert answers["_src_path"] == str(packaged)
-    assert answers["framework"] == "fastapi"
+# The packaged (wheel) source, a git bundle copied to the user cache: tests/test_update.py.
 
 
 def copy_template(dst: Path) -> Path:

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import copier
 import pytest
+import yaml
 from bake import REPO_ABSPATH, clean_env, run, uv_executable
 from conftest import Invoke
 
+from scaffold import run_new, source
+from scaffold.bundle import build_bundle, bundle_tags
 from scaffold.gitinit import run_git_init
 
 V1, V2 = "v0.1.0", "v0.2.0"
@@ -235,3 +238,47 @@ def test_plain_copier_update_works_too(project: Generated) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert TEMPLATE_LINE in project.read("README.md") and USER_LINE in project.read("README.md")
+
+
+def package_bundle(template_repo: Path, site_packages: Path, tag: str) -> Path:
+    """What a wheel's build hook installs: template.bundle (tags up to tag) and copier.yml."""
+    packaged = site_packages / "scaffold" / "_template"
+    site_packages.mkdir(parents=True)
+    mirror = site_packages.parent / f"mirror-{tag}"
+    git(site_packages.parent, "clone", "--quiet", "--mirror", str(template_repo), str(mirror))
+    for newer in (t for t in git(mirror, "tag", "--list").split() if t > tag):
+        git(mirror, "tag", "--delete", newer)
+    build_bundle(mirror, tag.removeprefix("v"), packaged / "template.bundle")
+    (packaged / "copier.yml").write_text(git(mirror, "show", f"{tag}:copier.yml"))
+    return packaged
+
+
+def test_wheel_source_renders_the_cached_bundle_at_its_version_tag(
+    template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packaged = package_bundle(template_repo, tmp_path / "site-packages", V1)
+    monkeypatch.setattr(source, "CHECKOUT_ABSPATH", tmp_path / "site-packages")
+    monkeypatch.setattr(source, "PACKAGED_TEMPLATE_ABSPATH", packaged)
+    monkeypatch.setattr(source, "packaged_version", lambda: "0.1.0")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cached = tmp_path / "cache" / "scaffold" / "template.bundle"
+    resolved = source.resolve_source()
+    assert (resolved.src_path, resolved.vcs_ref) == (str(cached), V1)
+    assert cached.read_bytes() == (packaged / "template.bundle").read_bytes()
+    result = run_new(name="svc", output_dir=tmp_path / "out", git=False)
+    answers = yaml.safe_load((result.project_abspath / ".copier-answers.yml").read_text())
+    assert (answers["_src_path"], answers["_commit"]) == (str(cached), V1)
+
+
+def test_an_older_wheel_never_downgrades_the_cached_bundle(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    old = package_bundle(template_repo, tmp_path / "one" / "site-packages", V1)
+    new = package_bundle(template_repo, tmp_path / "two" / "site-packages", V2)
+    cached = tmp_path / "cache" / "template.bundle"
+    source.install_bundle(old / "template.bundle", cached)
+    assert bundle_tags(cached) == [V1]
+    source.install_bundle(new / "template.bundle", cached)
+    assert sorted(bundle_tags(cached)) == [V1, V2]
+    source.install_bundle(old / "template.bundle", cached)
+    assert sorted(bundle_tags(cached)) == [V1, V2]
