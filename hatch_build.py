@@ -14,7 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+from hatchling.builders.hooks.plugin.interface import (  # type: ignore[import-not-found,unused-ignore]
+    BuildHookInterface,
+)
 
 ROOT = Path(__file__).resolve().parent
 
@@ -31,7 +33,7 @@ def load_bundle_module() -> Any:
     return module
 
 
-class TemplateBundleHook(BuildHookInterface):  # type: ignore[type-arg]
+class TemplateBundleHook(BuildHookInterface):  # type: ignore[misc,type-arg,unused-ignore]
     """Adds _template/template.bundle and copier.yml to wheels (editable installs skip it)."""
 
     PLUGIN_NAME = "custom"
