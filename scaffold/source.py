@@ -76,9 +76,9 @@ def install_bundle(packaged_abspath: Path, cached_abspath: Path) -> None:
             return
         try:
             cached = highest_version(bundle_tags(cached_abspath))
-        except RuntimeError:
-            cached = None  # unreadable: replace it
-        packaged = highest_version(bundle_tags(packaged_abspath))
+            packaged = highest_version(bundle_tags(packaged_abspath))
+        except (RuntimeError, OSError):
+            cached = packaged = None  # unreadable (or no git): ours is the one we can vouch for
         if cached is not None and packaged is not None and cached > packaged:
             return
     cached_abspath.parent.mkdir(parents=True, exist_ok=True)

@@ -282,3 +282,49 @@ def test_an_older_wheel_never_downgrades_the_cached_bundle(
     assert sorted(bundle_tags(cached)) == [V1, V2]
     source.install_bundle(old / "template.bundle", cached)
     assert sorted(bundle_tags(cached)) == [V1, V2]
+
+
+def rendered_files(root: Path) -> dict[str, bytes]:
+    """Every file of a project but git's folder and the answers file (its _commit differs)."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.parts and path.name != ".copier-answers.yml"
+    }
+
+
+def test_latest_release_updates_to_the_working_tree_templates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Invoke
+) -> None:
+    """Generate from this repository's newest v* tag, then update to the working tree.
+
+    Until the repository has a release, its HEAD is tagged v0.1.0 in a throwaway clone, so the
+    update carries exactly the uncommitted template edits (none on a clean checkout).
+    """
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(REPO_ABSPATH), str(clone))
+    tags = [t for t in git(clone, "tag", "--list", "v*").split() if source.highest_version([t])]
+    latest = max(tags, key=lambda t: source.highest_version([t]) or 0, default="")
+    if not latest:
+        latest = V1
+        git(clone, "tag", latest)
+    # The working tree's templates over the clone: what `scaffold new` renders right now.
+    (clone / "copier.yml").write_bytes((REPO_ABSPATH / "copier.yml").read_bytes())
+    shutil.rmtree(clone / "templates")
+    shutil.copytree(
+        REPO_ABSPATH / "templates",
+        clone / "templates",
+        ignore=shutil.ignore_patterns("__pycache__", ".venv", "*.pyc", ".*_cache"),
+    )
+    project = tmp_path / "out" / SLUG
+    copier.run_copy(str(clone), project, data=ANSWERS, vcs_ref=latest, defaults=True, quiet=True)
+    run_git_init(project, message="generated")
+    monkeypatch.setattr(source, "CHECKOUT_ABSPATH", clone)
+    result = invoke("update", project)
+    assert result.exit_code == 0, result.output
+    fresh = tmp_path / "fresh" / SLUG
+    copier.run_copy(str(clone), fresh, data=ANSWERS, vcs_ref="HEAD", defaults=True, quiet=True)
+    assert rendered_files(project) == rendered_files(fresh)
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] != latest or (
+        git(clone, "status", "--porcelain") == "" and git(clone, "describe", "--tags") == latest
+    )
