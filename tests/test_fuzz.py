@@ -51,7 +51,7 @@ def test_api_survives_fuzzing(variant: Variant, tmp_path: Path) -> None:
     run([uv_executable(), "sync", "--quiet", "--no-dev"], cwd=project, env=env)
     venv_bin = project / ".venv" / "bin"
     env["PATH"] = f"{venv_bin}:{env['PATH']}"
-    reports = tmp_path / "reports"
+    summary_path, har_path = tmp_path / "summary.json", tmp_path / "requests.har"
 
     with fresh_database(f"fuzz_{variant.framework}_{variant.target.replace('-', '_')}") as url:
         env["DATABASE_URL"] = url
@@ -87,16 +87,19 @@ def test_api_survives_fuzzing(variant: Variant, tmp_path: Path) -> None:
                     "10",
                     "--report",
                     "json,har",
-                    "--report-dir",
-                    reports,
+                    "--report-json-path",
+                    summary_path,
+                    "--report-har-path",
+                    har_path,
                 ],
                 cwd=tmp_path,
                 env=clean_env(),
                 timeout=420,
                 check=False,
             )
-    summary = json.loads(next(reports.glob("*.json")).read_text())
-    har = json.loads(next(reports.glob("*.har")).read_text())
+    assert summary_path.is_file(), proc.stdout[-8000:] + proc.stderr[-3000:]
+    summary = json.loads(summary_path.read_text())
+    har = json.loads(har_path.read_text())
     record = {
         "variant": variant.id,
         "requests": len(har["log"]["entries"]),
