@@ -5,8 +5,8 @@ project's old version (`_commit`) in its history.
 
 - Checkout (copier.yml + templates/ beside the package): render the repository root at HEAD,
   uncommitted template edits included. `.copier-answers.yml` records the checkout path and
-  `git describe` of HEAD; in a clone without tags that is a bare commit id, which copier cannot
-  order against later versions, so `scaffold update` then works only to the same or later HEADs.
+  `git describe` of HEAD. In a clone without tags that is a bare commit id, which copier orders as
+  0.0.0.post<commit count>, so updates along that clone's history still work.
 - Wheel: the build hook (hatch_build.py) ships `_template/template.bundle`, a git bundle of every
   `v*` tag, plus copier.yml from tag v<version>. It is copied to a stable per-user cache file,
   `<user cache dir>/scaffold/template.bundle` (platformdirs), and rendered from there at
