@@ -12,7 +12,10 @@ project's old version (`_commit`) in its history.
   `<user cache dir>/scaffold/template.bundle` (platformdirs), and rendered from there at
   `vcs_ref=v<version>`. The answers file records that cache path (never site-packages) and
   `_commit`, so plain `copier update` works as well as `scaffold update`. A newer wheel replaces
-  the cached bundle (it holds every older tag too); an older wheel never downgrades it.
+  the cached bundle (it holds every older tag too); an older wheel never downgrades it. A wheel
+  built from a clone without tag v<version> tags HEAD so in a throwaway mirror and warns.
+- Releases: `python -m scaffold.release` tags HEAD v<version> (clean tree, CHANGELOG.md section)
+  and builds the wheel and a standalone bundle; it never pushes.
 """
 
 from __future__ import annotations
