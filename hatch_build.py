@@ -34,18 +34,20 @@ def load_bundle_module() -> Any:
 
 
 class TemplateBundleHook(BuildHookInterface):  # type: ignore[misc,type-arg,unused-ignore]
-    """Adds _template/template.bundle and copier.yml to wheels (editable installs skip it)."""
+    """Adds _template/template.bundle and copier.yml to wheels and sdists (not editable ones)."""
 
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         """Build the bundle from this checkout's tags and force-include it."""
-        if self.target_name != "wheel" or version == "editable":
+        if version == "editable":
             return
         if not (ROOT / ".git").exists():
+            # A wheel built from an sdist: the sdist already holds scaffold/_template/.
+            if (ROOT / "scaffold" / "_template" / "template.bundle").is_file():
+                return
             raise RuntimeError(
-                "building a scaffold wheel needs the git checkout (the template history"
-                " is bundled); build the wheel from the repository, not from an sdist"
+                "building scaffold needs the git checkout (the template history is bundled)"
             )
         bundle = load_bundle_module()
         out = self.staging = Path(tempfile.mkdtemp(prefix="scaffold-wheel-"))
