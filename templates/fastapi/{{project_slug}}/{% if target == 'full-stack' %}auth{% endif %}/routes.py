@@ -14,9 +14,7 @@ from . import service
 from .deps import log_in, log_out
 from .schemas import LoginForm, SignupForm
 
-router = APIRouter(
-    prefix="/auth", include_in_schema=False, dependencies=[Depends(require_token)]
-)
+router = APIRouter(prefix="/auth", include_in_schema=False, dependencies=[Depends(require_token)])
 NextPath = Annotated[str, Query(alias="next")]
 
 

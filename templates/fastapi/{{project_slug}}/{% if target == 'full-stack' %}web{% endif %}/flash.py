@@ -17,4 +17,5 @@ def flash(request: Request, message: str, category: Category = "info") -> None:
 
 def pop_flashes(request: Request) -> list[tuple[str, str]]:
     """The queued messages as (category, message), removed from the session."""
-    return [(str(category), str(message)) for category, message in request.session.pop(SESSION_KEY, [])]
+    queued = request.session.pop(SESSION_KEY, [])
+    return [(str(category), str(message)) for category, message in queued]

@@ -65,8 +65,12 @@ async def create(request: Request, _user: CurrentUser, session: SessionDep) -> R
             flash(request, f"Created {item.name!r}.", "success")
             return _to_list()
     return render(
-        request, "items/form.html", status.HTTP_422_UNPROCESSABLE_CONTENT,
-        item=None, errors=result, values=values,
+        request,
+        "items/form.html",
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        item=None,
+        errors=result,
+        values=values,
     )
 
 
@@ -103,13 +107,19 @@ async def update(
     if current is None:
         return _missing(request, item_id)
     return render(
-        request, "items/form.html", status.HTTP_422_UNPROCESSABLE_CONTENT,
-        item=current, errors=result, values=values,
+        request,
+        "items/form.html",
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        item=current,
+        errors=result,
+        values=values,
     )
 
 
 @router.post("/items/{item_id}/delete")
-async def delete(request: Request, item_id: int, _user: CurrentUser, session: SessionDep) -> Response:
+async def delete(
+    request: Request, item_id: int, _user: CurrentUser, session: SessionDep
+) -> Response:
     """Delete the item and go back to the list."""
     if not await service.delete_item(session, item_id):
         return _missing(request, item_id)

@@ -26,8 +26,6 @@ def _page_context(request: Request) -> dict[str, Any]:
 templates = Jinja2Templates(directory=HERE / "templates", context_processors=[_page_context])
 
 
-def render(
-    request: Request, name: str, status_code: int = 200, **context: Any
-) -> Response:
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     """Render the page template `name` with `context`."""
     return templates.TemplateResponse(request, name, context, status_code=status_code)
