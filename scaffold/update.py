@@ -31,6 +31,8 @@ app = typer.Typer()
 ANSWERS_FILE = ".copier-answers.yml"
 # Inherited from a calling git hook, these would point git at another repository.
 GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
+# The labels copier (and our migrations) give `git merge-file`.
+CONFLICT_MARKERS = frozenset({b"<<<<<<< before updating", b">>>>>>> after updating"})
 DESCRIBE = re.compile(r"(?P<tag>.+)-(?P<distance>\d+)-g(?P<sha>[0-9a-f]+)")
 
 
@@ -205,13 +207,31 @@ def run_update(path: Path, data: Sequence[str] = (), *, quiet: bool = True) -> U
     run_copier_update(dst_abspath=project.abspath, vcs_ref=vcs_ref, data=values, quiet=quiet)
     after = load_project(path)
     status = git("status", "--porcelain", "--untracked-files=all", cwd=project.abspath).stdout
-    conflicts = git("diff", "--name-only", "--diff-filter=U", cwd=project.abspath).stdout
+    changed = tuple(line for line in status.splitlines() if line.strip())
     return UpdateResult(
         old_commit=project.commit,
         new_commit=after.commit,
-        changed=tuple(line for line in status.splitlines() if line.strip()),
-        conflicts=tuple(sorted(set(conflicts.split()))),
+        changed=changed,
+        conflicts=conflicted_files(project.abspath, changed),
     )
+
+
+def conflicted_files(project_abspath: Path, status_lines: Sequence[str]) -> tuple[str, ...]:
+    """Files git marks unmerged, plus changed files holding markers (a migration's 3-way merge)."""
+    unmerged = git("diff", "--name-only", "--diff-filter=U", cwd=project_abspath).stdout.split()
+    found = set(unmerged)
+    for line in status_lines:
+        relpath = line[3:].split(" -> ")[-1].strip('"')
+        path = project_abspath / relpath
+        if line[:2] != " D" and path.is_file() and has_conflict_markers(path):
+            found.add(relpath)
+    return tuple(sorted(found))
+
+
+def has_conflict_markers(path: Path) -> bool:
+    """Whether a file holds the markers copier's inline conflicts use."""
+    with path.open("rb") as handle:
+        return any(line.rstrip() in CONFLICT_MARKERS for line in handle)
 
 
 def check_update(path: Path) -> tuple[str, str, bool]:

@@ -33,6 +33,7 @@ NEW_TEST_BODY = (
 TEMPLATE_LINE = "Release two of the template added this line."
 USER_LINE = "Notes the project's owner added."
 V2_DOCKERIGNORE_LINE = "*.sqlite3"
+MOVED_LINE = "Release two moved this file to README.md."
 ANSWERS = {"framework": "fastapi", "target": "crud", "database": "sqlite", "project_name": SLUG}
 
 
@@ -66,6 +67,7 @@ def make_release_two(repo: Path) -> None:
     for readme_abspath in sorted(repo.glob("templates/*/*migrations*/README")):
         moved = readme_abspath.with_name("README.md").relative_to(repo)
         git(repo, "mv", str(readme_abspath.relative_to(repo)), str(moved))
+        (repo / moved).write_text(f"{MOVED_LINE}\n" + (repo / moved).read_text())
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "release two")
     git(repo, "tag", V2)
@@ -133,6 +135,34 @@ def test_update_keeps_edits_applies_changes_and_runs_the_migration(
     assert "_commit: v0.2.0" in project.read(".copier-answers.yml")
     assert "tests/test_release_two.py" in result.output
     assert git(project.path, "diff", "--name-only", "--diff-filter=U") == ""
+
+
+def test_migration_carries_edits_of_the_moved_file(project: Generated, invoke: Invoke) -> None:
+    with (project.path / "migrations" / "README").open("a") as handle:
+        handle.write(f"{USER_LINE}\n")
+    project.commit_all("edit the file release two moves")
+    result = invoke("update", project.path)
+    assert result.exit_code == 0, result.output
+    moved = project.read("migrations/README.md")
+    assert moved.startswith(MOVED_LINE) and moved.endswith(f"{USER_LINE}\n"), moved
+    assert "<<<<<<<" not in moved
+    assert not (project.path / "migrations" / "README").exists()
+    assert sorted(p.name for p in (project.path / "migrations").iterdir() if p.is_file()) == [
+        "README.md",
+        "env.py",
+        "script.py.mako",
+    ]
+
+
+def test_conflicting_edit_of_the_moved_file_is_listed(project: Generated, invoke: Invoke) -> None:
+    readme = project.path / "migrations" / "README"
+    readme.write_text(f"{USER_LINE}\n" + readme.read_text())
+    project.commit_all("edit the first line release two also edits")
+    result = invoke("update", project.path)
+    assert result.exit_code == 1, result.output
+    assert "conflicts: migrations/README.md" in result.output
+    moved = project.read("migrations/README.md")
+    assert "<<<<<<< before updating" in moved and USER_LINE in moved and MOVED_LINE in moved
 
 
 def test_updated_project_still_passes_its_own_tests(project: Generated, invoke: Invoke) -> None:
