@@ -1,0 +1,1 @@
+"""Benchmarks: the generated FastAPI and Flask services against a bare Starlette + asyncpg floor."""

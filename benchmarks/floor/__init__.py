@@ -1,0 +1,1 @@
+"""The floor: the least code that can answer the benchmark's requests with the same SQL."""

@@ -1,0 +1,94 @@
+"""A bare Starlette app over an asyncpg pool: what the hardware allows for the same queries."""
+
+import json
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+# The same pool size as the generated FastAPI app's db.POOL_SIZE.
+POOL_SIZE = 20
+COLUMNS = "id, name, description, created_at, updated_at"
+
+
+def _row(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: v.isoformat() if isinstance(v, datetime) else v for k, v in dict(record).items()
+    }
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    """One warm pool for the process."""
+    async with asyncpg.create_pool(
+        os.environ["FLOOR_DATABASE_URL"], min_size=POOL_SIZE, max_size=POOL_SIZE
+    ) as pool:
+        app.state.pool = pool
+        yield
+
+
+async def health(request: Request) -> Response:
+    """JSON without I/O."""
+    return JSONResponse({"status": "ok"})
+
+
+async def read_item(request: Request) -> Response:
+    """One row by primary key."""
+    item_id = int(request.path_params["item_id"])
+    row = await request.app.state.pool.fetchrow(
+        f"SELECT {COLUMNS} FROM items WHERE id = $1", item_id
+    )
+    if row is None:
+        return JSONResponse({"detail": f"Item {item_id} not found"}, status_code=404)
+    return JSONResponse(_row(row))
+
+
+async def list_items(request: Request) -> Response:
+    """A page of 20 and the total."""
+    limit = int(request.query_params.get("limit", 20))
+    offset = int(request.query_params.get("offset", 0))
+    async with request.app.state.pool.acquire() as conn:
+        rows = await conn.fetch(
+            f"SELECT {COLUMNS} FROM items ORDER BY id LIMIT $1 OFFSET $2", limit, offset
+        )
+        total = await conn.fetchval("SELECT count(*) FROM items")
+    body = {"items": [_row(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+    return JSONResponse(body)
+
+
+async def create_item(request: Request) -> Response:
+    """Insert one row and return it."""
+    data = json.loads(await request.body())
+    row = await request.app.state.pool.fetchrow(
+        "INSERT INTO items (name, description, created_at, updated_at)"
+        f" VALUES ($1, $2, now(), now()) RETURNING {COLUMNS}",
+        data["name"],
+        data.get("description"),
+    )
+    return JSONResponse(_row(row), status_code=201)
+
+
+async def db_sleep(request: Request) -> Response:
+    """Hold a connection while the server sleeps."""
+    seconds = float(request.query_params.get("seconds", 0.1))
+    await request.app.state.pool.execute("SELECT pg_sleep($1)", seconds)
+    return JSONResponse({"slept": seconds})
+
+
+app = Starlette(
+    routes=[
+        Route("/health", health),
+        Route("/api/items", list_items, methods=["GET"]),
+        Route("/api/items", create_item, methods=["POST"]),
+        Route("/api/items/{item_id:int}", read_item),
+        Route("/_diag/db-sleep", db_sleep),
+    ],
+    lifespan=lifespan,
+)

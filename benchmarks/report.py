@@ -1,0 +1,120 @@
+"""The results: machine description, Markdown table, JSON and the chart."""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+from . import contenders
+
+PACKAGES = ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "sqlalchemy", "asyncpg",
+            "pydantic", "flask", "gunicorn", "gevent", "psycopg", "orjson", "flask-sqlalchemy")
+CONTENDERS = {
+    "floor": "bare Starlette + asyncpg pool (benchmarks/floor/app.py), uvicorn",
+    "fastapi": "generated FastAPI crud (postgresql), its Dockerfile CMD (uvicorn)",
+    "flask-gevent": "generated Flask crud (postgresql), its Dockerfile CMD (gunicorn gevent)",
+    "flask-gthread": "the same Flask app, gunicorn `--worker-class gthread --threads 16`",
+}
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _versions(project: Path) -> dict[str, str]:
+    out = subprocess.run(
+        [contenders.uv(), "pip", "list", "--format", "json", "--python", str(project / ".venv" / "bin" / "python")],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return {p["name"].lower(): p["version"] for p in json.loads(out) if p["name"].lower() in PACKAGES}
+
+
+def machine(venv: Path, projects: list[Path]) -> dict[str, object]:
+    """Cores, CPU, OS, Python, PostgreSQL, wrk and the package versions each service ran."""
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()
+    versions: dict[str, str] = {}
+    for project in projects:
+        versions.update(_versions(project))
+    return {
+        "cores": os.cpu_count(),
+        "cpu": _cpu_model(),
+        "os": platform.platform(),
+        "python": sys.version.split()[0],
+        "postgresql": contenders.chore(venv, "version", contenders.PG_ADMIN_URL).strip(),
+        "wrk": wrk_version[0] if wrk_version else "wrk",
+        "packages": dict(sorted(versions.items())),
+    }
+
+
+def _ratio(value: object) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def table(results: dict[str, object]) -> str:
+    """The Markdown report: method, machine, then one table per workload."""
+    m = results["machine"]
+    assert isinstance(m, dict)
+    lines = [
+        "# Benchmark results",
+        "",
+        "## Method",
+        "",
+        f"- `python -m benchmarks{' --short' if results['short'] else ''}` rendered the crud variants "
+        "with `scaffold new ... --database postgresql --yes --no-git`, installed each with `uv sync`, "
+        f"applied its migrations and seeded {results['seed_rows']:,} rows.",
+        "- Each contender ran its production command (the Dockerfile CMD) on 127.0.0.1 with one "
+        "process (`WEB_CONCURRENCY=1`), `ENVIRONMENT=production`, `ENABLE_DIAGNOSTICS=true` and the "
+        "rate limiter off (`RATE_LIMIT=`); only one server ran at a time.",
+        f"- Load: wrk, one thread, keep-alive; {results['rounds']} interleaved rounds "
+        "(floor, fastapi, flask-gevent, flask-gthread, then again) of "
+        f"{results['seconds']:g} s per workload after a {results['warmup_seconds']:g} s warm-up "
+        "each time a server starts. Reported: median requests/s of the rounds, median p50 and p99.",
+        "- Read by primary key cycles over random ids in 1..10,000 (benchmarks/lua/read.lua); create posts "
+        "unique names (benchmarks/lua/create.lua); slow query is `/_diag/db-sleep?seconds=0.05` "
+        "(`SELECT pg_sleep(0.05)`), the floor runs the same SQL.",
+        "- wrk shares the two cores with the server and PostgreSQL, so absolute numbers are low; "
+        "the ratios are the result.",
+        "",
+        "Contenders: " + "; ".join(f"**{k}**: {v}" for k, v in CONTENDERS.items()) + ".",
+        "",
+        "## Machine",
+        "",
+        f"{m['cores']} cores ({m['cpu']}), {m['os']}, Python {m['python']}, PostgreSQL {m['postgresql']}, "
+        f"{m['wrk']}.",
+        "",
+        "Packages: " + ", ".join(f"{k} {v}" for k, v in m["packages"].items()) + ".",
+        "",
+        "## Results",
+        "",
+        "![requests per second](results.png)",
+        "",
+    ]
+    for workload in results["workloads"]:
+        lines += [
+            f"### {workload['name']}: {workload['question']} ({workload['connections']} connections)",
+            "",
+            "| contender | median rps | p50 ms | p99 ms | / floor | / fastapi | errors | rps per round |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for row in workload["rows"]:
+            lines.append(
+                f"| {row['contender']} | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
+                f"{_ratio(row['vs_floor'])} | {_ratio(row['vs_fastapi'])} | {row['errors']} | "
+                f"{', '.join(f'{r:.0f}' for r in row['rounds_rps'])} |"
+            )
+        lines.append("")
+    lines += [f"Total run time: {results['duration_seconds']:.0f} s.", ""]
+    return "\n".join(lines)
+
+
+def write(results: dict[str, object], out: Path, venv: Path) -> None:
+    """results.json, results.md and results.png in `out`."""
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "results.md").write_text(table(results))
+    contenders.run([str(venv / "bin" / "python"), str(Path(__file__).parent / "chart.py"),
+                    str(out / "results.json"), str(out / "results.png")])

@@ -1,0 +1,55 @@
+"""Database chores run in the harness's venv: recreate a database, seed items, report versions."""
+
+import asyncio
+import sys
+
+import asyncpg
+
+ROWS_SQL = """
+INSERT INTO items (name, description, created_at, updated_at)
+SELECT 'item-' || n, 'seeded row ' || n, now(), now() FROM generate_series(1, $1) AS n
+"""
+
+
+async def recreate(admin_url: str, name: str) -> None:
+    """Drop and create an empty database."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def drop(admin_url: str, name: str) -> None:
+    """Drop a database."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def seed(url: str, rows: str) -> None:
+    """Empty the items table, fill it with `rows` rows, then ANALYZE so plans are realistic."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("TRUNCATE items RESTART IDENTITY")
+        await conn.execute(ROWS_SQL, int(rows))
+        await conn.execute("VACUUM ANALYZE items")
+    finally:
+        await conn.close()
+
+
+async def version(url: str) -> None:
+    """Print the server's version string."""
+    conn = await asyncpg.connect(url)
+    try:
+        print(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    asyncio.run({"recreate": recreate, "drop": drop, "seed": seed, "version": version}[command](*args))
