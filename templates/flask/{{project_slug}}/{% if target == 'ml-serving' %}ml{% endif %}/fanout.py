@@ -10,10 +10,13 @@ from collections.abc import Sequence
 
 import gevent
 import httpx
+from flask.sansio.app import App
 from gevent.pool import Pool
 from pydantic import ValidationError
 
 from .schemas import Prediction, PredictRequest, PredictResponse, UpstreamResult
+
+EXTENSION = "upstream_client"
 
 
 def call_upstream(client: httpx.Client, url: str, body: bytes, timeout: float) -> UpstreamResult:
@@ -50,7 +53,20 @@ def call_upstream(client: httpx.Client, url: str, body: bytes, timeout: float) -
     )
 
 
-def fan_out(urls: Sequence[str], request: PredictRequest, timeout: float) -> list[UpstreamResult]:
+def init_app(app: App) -> None:
+    """One pooled client per worker: connections and the TLS context are reused across requests."""
+    app.extensions[EXTENSION] = httpx.Client(timeout=app.config["UPSTREAM_TIMEOUT_SECONDS"])
+
+
+def client(app: App) -> httpx.Client:
+    """The app's upstream client."""
+    upstream_client: httpx.Client = app.extensions[EXTENSION]
+    return upstream_client
+
+
+def fan_out(
+    client: httpx.Client, urls: Sequence[str], request: PredictRequest, timeout: float
+) -> list[UpstreamResult]:
     """Every upstream's result, in the order of `urls`, all calls in flight at once.
 
     Each url is an upstream service's base URL; it is sent the same body at `{url}/predict`.
@@ -58,9 +74,8 @@ def fan_out(urls: Sequence[str], request: PredictRequest, timeout: float) -> lis
     if not urls:
         return []
     body = request.model_dump_json().encode()
-    with httpx.Client(timeout=timeout) as client:
-        pool = Pool(size=len(urls))
-        return list(pool.imap(lambda url: call_upstream(client, url, body, timeout), urls))
+    pool = Pool(size=len(urls))
+    return list(pool.imap(lambda url: call_upstream(client, url, body, timeout), urls))
 
 
 def predict_url(base_url: str) -> str:

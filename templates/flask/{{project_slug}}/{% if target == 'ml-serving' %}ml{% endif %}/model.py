@@ -6,6 +6,7 @@ small pool of native threads (gevent.threadpool): the hub keeps the GIL between 
 bytecode slices and the C loops that release it, and keeps answering the other greenlets.
 """
 
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +103,12 @@ def init_app(app: Flask) -> None:
     if problem:
         # The path goes to the log only: /ready is public.
         app.logger.warning("%s [%s]", problem, path)
+    if model is not None:
+        # Warm up: the first request should not pay for lazy imports and first-call set-up.
+        model.predict([[1.0] * len(FEATURE_NAMES)])
+        # The model and the imports live as long as the worker: move them out of the collector's
+        # reach, or a full collection walks them all while holding the GIL (and the hub with it).
+        gc.freeze()
     # 0 threads runs inference inline: only to measure what the pool buys.
     pool = ThreadPool(maxsize=threads) if threads > 0 else None
     app.extensions[EXTENSION] = ModelState(model=model, problem=problem, pool=pool)
