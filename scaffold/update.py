@@ -91,6 +91,23 @@ def require_clean_git(project: Project) -> None:
         )
 
 
+def require_known_commit(project: Project) -> None:
+    """Refuse early when the template's recorded version is gone (copier's error is cryptic)."""
+    src = Path(project.src_path).expanduser()
+    if not src.exists():
+        raise UserMessageError(
+            f"the template recorded in {ANSWERS_FILE} ({project.src_path}) does not exist here"
+        )
+    match = DESCRIBE.fullmatch(project.commit)
+    ref = match["sha"] if match else project.commit
+    if src.is_dir() and git("cat-file", "-e", f"{ref}^{{commit}}", cwd=src, check=False).returncode:
+        raise UserMessageError(
+            f"{project.src_path} has no commit {project.commit}: the project was rendered from"
+            " uncommitted template edits (copier recorded its own temporary commit), so its"
+            " old version cannot be rebuilt; render from a committed template next time"
+        )
+
+
 def same_path(a: str, b: str) -> bool:
     """Whether two recorded template locations name the same file or folder."""
     return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
@@ -194,6 +211,7 @@ def run_update(path: Path, data: Sequence[str] = (), *, quiet: bool = True) -> U
     """Update the project at path in place; raise before writing if it cannot be updated."""
     project = load_project(path)
     require_clean_git(project)
+    require_known_commit(project)
     raw = parse_data(data)
     source = resolve_source()
     vcs_ref = update_ref(project, source)

@@ -358,3 +358,18 @@ def test_latest_release_updates_to_the_working_tree_templates(
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] != latest or (
         git(clone, "status", "--porcelain") == "" and git(clone, "describe", "--tags") == latest
     )
+
+
+def test_project_from_uncommitted_template_edits_is_refused_clearly(
+    template_repo: Path, tmp_path: Path, invoke: Invoke
+) -> None:
+    dirty = tmp_path / "dirty"
+    git(tmp_path, "clone", "--quiet", str(template_repo), str(dirty))
+    (dirty / "templates" / "fastapi" / "EDITED.md").write_text("not committed\n")
+    path = tmp_path / "out" / SLUG
+    copier.run_copy(str(dirty), path, data=ANSWERS, vcs_ref="HEAD", defaults=True, quiet=True)
+    run_git_init(path, message="generated")
+    result = invoke("update", path)
+    assert result.exit_code == 2, result.output
+    assert "rendered from uncommitted template edits" in result.output
+    assert git(path, "status", "--porcelain") == ""
