@@ -26,7 +26,7 @@ _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
-# The id of the request being served; each request runs in its own task, hence its own context.
+# The id of the request being served (None outside a request).
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
@@ -56,7 +56,16 @@ class SecurityHeadersMiddleware:
             elif name == b"content-length":
                 length = value
         rid = rid or uuid.uuid4().hex.encode()
-        request_id.set(rid.decode())
+        token = request_id.set(rid.decode())
+        try:
+            await self._serve(scope, receive, send, rid, length)
+        finally:
+            # Servers run each request in its own context, but in-process test clients do not.
+            request_id.reset(token)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, rid: bytes, length: bytes | None
+    ) -> None:
         extra = [(b"x-request-id", rid)]
         if not str(scope["path"]).startswith(_DOCS_PATHS):
             extra.append(_CSP)
