@@ -10,7 +10,8 @@ project's old version (`_commit`) in its history.
 - Wheel: the build hook (hatch_build.py) ships `_template/template.bundle`, a git bundle of every
   `v*` tag, plus copier.yml from tag v<version>. It is copied to a stable per-user cache file,
   `<user cache dir>/scaffold/template.bundle` (platformdirs), and rendered from there at
-  `vcs_ref=v<version>`. The answers file records that cache path (never site-packages) and
+  `vcs_ref=v<version>`. The answers file records that cache path, as `~/...` when under the home
+  folder so it holds for every user (never site-packages), and
   `_commit`, so plain `copier update` works as well as `scaffold update`. A newer wheel replaces
   the cached bundle (it holds every older tag too); an older wheel never downgrades it. A wheel
   built from a clone without tag v<version> tags HEAD so in a throwaway mirror and warns.
@@ -61,6 +62,14 @@ def cache_bundle_abspath() -> Path:
     return Path(platformdirs.user_cache_dir("scaffold", appauthor=False)) / BUNDLE_NAME
 
 
+def home_relative(path: Path) -> str:
+    """`~/...` when under the home folder: copier expands it, so teammates share `_src_path`."""
+    try:
+        return f"~/{path.relative_to(Path.home()).as_posix()}"
+    except ValueError:
+        return str(path)
+
+
 def highest_version(tags: list[str]) -> Version | None:
     """The highest PEP 440 version among tags (None when none parse)."""
     versions = []
@@ -108,5 +117,7 @@ def resolve_source() -> TemplateSource:
     if packaged_bundle.is_file() and (PACKAGED_TEMPLATE_ABSPATH / "copier.yml").is_file():
         cached = cache_bundle_abspath()
         install_bundle(packaged_bundle, cached)
-        return TemplateSource(str(cached), f"v{packaged_version()}", PACKAGED_TEMPLATE_ABSPATH)
+        return TemplateSource(
+            home_relative(cached), f"v{packaged_version()}", PACKAGED_TEMPLATE_ABSPATH
+        )
     raise ScaffoldError(f"no copier template found in {CHECKOUT_ABSPATH} or the package")

@@ -290,14 +290,17 @@ def test_wheel_source_renders_the_cached_bundle_at_its_version_tag(
     monkeypatch.setattr(source, "CHECKOUT_ABSPATH", tmp_path / "site-packages")
     monkeypatch.setattr(source, "PACKAGED_TEMPLATE_ABSPATH", packaged)
     monkeypatch.setattr(source, "packaged_version", lambda: "0.1.0")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    cached = tmp_path / "cache" / "scaffold" / "template.bundle"
+    # The default cache folder, under a home of our own: recorded as ~/..., valid for any user.
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    cached = tmp_path / "home" / ".cache" / "scaffold" / "template.bundle"
+    recorded = "~/.cache/scaffold/template.bundle"
     resolved = source.resolve_source()
-    assert (resolved.src_path, resolved.vcs_ref) == (str(cached), V1)
+    assert (resolved.src_path, resolved.vcs_ref) == (recorded, V1)
     assert cached.read_bytes() == (packaged / "template.bundle").read_bytes()
     result = run_new(name="svc", output_dir=tmp_path / "out", git=False)
     answers = yaml.safe_load((result.project_abspath / ".copier-answers.yml").read_text())
-    assert (answers["_src_path"], answers["_commit"]) == (str(cached), V1)
+    assert (answers["_src_path"], answers["_commit"]) == (recorded, V1)
 
 
 def test_an_older_wheel_never_downgrades_the_cached_bundle(

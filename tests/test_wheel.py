@@ -74,11 +74,13 @@ def test_wheel_new_then_upgraded_wheel_updates(tmp_path: Path) -> None:
     bump_release(repo)
     wheel_two = cut_release(repo, tmp_path / "dist2")
 
-    # A user cache of our own, and a cwd with no checkout anywhere above it.
-    env = clean_env(XDG_CACHE_HOME=str(tmp_path / "cache"))
+    # A home (so a user cache) of our own, and a cwd with no checkout anywhere above it.
+    uv = uv_executable()
+    uv_cache = run([uv, "cache", "dir"]).stdout.strip()
+    env = clean_env(HOME=str(tmp_path / "home"), UV_CACHE_DIR=uv_cache)
+    env.pop("XDG_CACHE_HOME", None)
     env |= {"GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig")}
     (tmp_path / "gitconfig").write_text("[user]\n\tname = t\n\temail = t@example.com\n")
-    uv = uv_executable()
     run([uv, "venv", "--quiet", "--python", sys.executable, venv], env=env)
     python = venv / "bin" / "python"
     run([uv, "pip", "install", "--quiet", "--python", python, wheel_one], env=env, timeout=300)
@@ -88,9 +90,9 @@ def test_wheel_new_then_upgraded_wheel_updates(tmp_path: Path) -> None:
         run([*scaffold, "new", name, *ARGS], cwd=work, env=env, timeout=120)
     project = work / "svc"
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    cache_bundle = tmp_path / "cache" / "scaffold" / "template.bundle"
-    assert answers["_src_path"] == str(cache_bundle)
-    assert "site-packages" not in answers["_src_path"]
+    # The default user cache, recorded relative to home so it holds for every user.
+    assert answers["_src_path"] == "~/.cache/scaffold/template.bundle"
+    assert (tmp_path / "home" / ".cache" / "scaffold" / "template.bundle").is_file()
     assert answers["_commit"] == "v0.1.0"
     with (project / "README.md").open("a") as handle:
         handle.write(f"\n{USER_LINE}\n")
