@@ -147,10 +147,10 @@ def as_version(ref: str) -> Version | None:
 
 def is_newer(target: str, current: str) -> bool:
     """Whether the target template version is past the project's; bare commits compare by id."""
-    target_version, current_version = as_version(target), as_version(current)
-    if target_version is None or current_version is None:
+    newest, installed = as_version(target), as_version(current)
+    if newest is None or installed is None:
         return target != current
-    return target_version > current_version
+    return newest > installed
 
 
 def template_copier_yml(project: Project, source: TemplateSource, ref: str, tmp: Path) -> Path:
@@ -194,7 +194,13 @@ def validated_data(
         project_name=str(project.answers.get(NAME_QUESTION, project.abspath.name)),
         explicit={**kept, **raw},
     )
-    return {key: answers[key] for key in raw if key in answers}
+    # copier would silently drop an answer its `when:` skips; say so instead.
+    skipped = [q.name for q in questions if q.name in raw and not q.is_asked(answers)]
+    if skipped:
+        raise InvalidAnswerError(
+            f"--data {skipped[0]}: copier.yml does not ask it for this project's other answers"
+        )
+    return {key: answers[key] for key in raw}
 
 
 @dataclass(frozen=True)

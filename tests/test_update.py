@@ -246,6 +246,10 @@ def test_data_is_validated_like_flags_before_anything_changes(
     result = invoke("update", project.path, "--data", "colour=blue")
     assert result.exit_code == 2
     assert "unknown question 'colour'" in result.output
+    # admin is only asked for flask full-stack projects; this one is a FastAPI CRUD API.
+    result = invoke("update", project.path, "--data", "admin=yes")
+    assert result.exit_code == 2
+    assert "--data admin: copier.yml does not ask it" in result.output
     assert project.status() == ""
     assert "_commit: v0.1.0" in project.read(".copier-answers.yml")
 
