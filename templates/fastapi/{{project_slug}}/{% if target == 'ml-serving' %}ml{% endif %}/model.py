@@ -1,9 +1,11 @@
 """The served model: loaded once at startup, run in worker threads, never on the event loop."""
 
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar, TypeVarTuple, Unpack
 
 import anyio
 import numpy as np
@@ -11,6 +13,8 @@ import numpy as np
 from .artefact import Artefact, load
 
 logger = logging.getLogger(__name__)
+Result = TypeVar("Result")
+Args = TypeVarTuple("Args")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +61,12 @@ class ModelHolder:
             self.error = f"model: {type(exc).__name__}"
             logger.error("model not loaded from %s: %s", path, exc)
         else:
+            # The model lives as long as the process: stop full GC passes from re-walking it
+            # (with the GIL held) while requests create garbage.
+            gc.freeze()
             self.error = None
             logger.info("model %s loaded from %s", self.artefact.metadata.version, path)
 
-    async def predict(self, artefact: Artefact, rows: Sequence[Sequence[float]]) -> list[Outcome]:
-        """Run inference in a worker thread; at most `limiter` batches at once, the rest wait."""
-        return await anyio.to_thread.run_sync(predict, artefact, rows, limiter=self.limiter)
+    async def run(self, func: Callable[[Unpack[Args]], Result], *args: *Args) -> Result:
+        """Run CPU-bound work in a worker thread; at most `limiter` at once, the rest wait."""
+        return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)
