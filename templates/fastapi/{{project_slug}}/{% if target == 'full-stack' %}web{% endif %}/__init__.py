@@ -27,12 +27,13 @@ class SecretKeyError(RuntimeError):
 
 def session_secret(settings: Settings) -> str:
     """The key that signs session cookies; in production it must come from the environment."""
-    if settings.secret_key is None:
+    # An empty SECRET_KEY (as in .env.example) counts as unset.
+    key = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    if not key:
         if settings.environment == "production":
             raise SecretKeyError("SECRET_KEY must be set in the environment in production")
         # Outside production a per-process key will do: sessions end when the server restarts.
         return secrets.token_urlsafe(32)
-    key = settings.secret_key.get_secret_value()
     if len(key) < MIN_SECRET_KEY_LENGTH:
         raise SecretKeyError(f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters")
     return key
