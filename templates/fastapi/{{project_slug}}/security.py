@@ -1,7 +1,8 @@
 """Security headers, request ids and a body-size limit, as one pure ASGI middleware."""
 
+import itertools
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 from starlette.exceptions import HTTPException
@@ -25,6 +26,9 @@ _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
 # A client-sent id is echoed only if it is short and plain: it ends up in every log line.
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# Ids only need to be unique, not secret: a random per-process prefix and a counter are, cheaply.
+_ID_PREFIX = os.urandom(8).hex()
+_id_counter = itertools.count(1)
 
 # The id of the request being served (None outside a request).
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -55,7 +59,7 @@ class SecurityHeadersMiddleware:
                 rid = value if _SAFE_REQUEST_ID.fullmatch(value) else None
             elif name == b"content-length":
                 length = value
-        rid = rid or uuid.uuid4().hex.encode()
+        rid = rid or f"{_ID_PREFIX}{next(_id_counter):016x}".encode()
         token = request_id.set(rid.decode())
         try:
             await self._serve(scope, receive, send, rid, length)

@@ -54,6 +54,7 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Attach request_id and scrub the rendered message; never drops a record."""
         record.request_id = self.current_request_id()
+        record.__dict__.pop("color_message", None)  # uvicorn's ANSI-coloured duplicate
         record.msg = redact(record.getMessage())
         record.args = None
         return True

@@ -1,7 +1,8 @@
 """Security headers, request ids, a body-size limit and CORS for every response."""
 
+import itertools
+import os
 import re
-import uuid
 
 from flask import Flask, g, has_request_context, request
 from flask_cors import CORS
@@ -25,6 +26,9 @@ _HEADERS = {
 }
 # A client-sent id is echoed only if it is short and plain: it ends up in every log line.
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Ids only need to be unique, not secret: a random per-process prefix and a counter are, cheaply.
+_ID_PREFIX = os.urandom(8).hex()
+_id_counter = itertools.count(1)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -52,7 +56,9 @@ def current_request_id() -> str | None:
 
 def _assign_request_id() -> None:
     given = request.headers.get("X-Request-ID", "")
-    g.request_id = given if _SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    if not _SAFE_REQUEST_ID.fullmatch(given):
+        given = f"{_ID_PREFIX}{next(_id_counter):016x}"
+    g.request_id = given
 
 
 def _add_headers(response: Response) -> Response:
