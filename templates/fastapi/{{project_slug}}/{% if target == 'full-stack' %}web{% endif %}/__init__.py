@@ -53,7 +53,7 @@ def setup(app: FastAPI, settings: Settings) -> None:
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(LoginRequiredError, redirect_to_login)
-    # Signed, not encrypted: the cookie holds ids and the CSRF token, never secrets.
+    # Signed, not encrypted: it holds only the user id and email, flashes and the CSRF token.
     app.add_middleware(
         SessionMiddleware,
         secret_key=secret_key,
