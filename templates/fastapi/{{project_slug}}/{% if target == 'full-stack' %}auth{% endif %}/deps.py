@@ -38,8 +38,16 @@ async def current_user(request: Request, session: SessionDep) -> User:
     user = await get_user(session, user_id) if isinstance(user_id, int) else None
     if user is None:
         log_out(request)
-        raise LoginRequiredError(request.url.path)
+        raise LoginRequiredError(_return_to(request))
     return user
+
+
+def _return_to(request: Request) -> str:
+    # Only a page can be returned to: after log-in the browser GETs it, so a form post cannot be.
+    if request.method != "GET":
+        return "/items"
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
