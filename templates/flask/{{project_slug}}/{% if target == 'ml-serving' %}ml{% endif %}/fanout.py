@@ -1,11 +1,10 @@
-"""POST one record to every upstream model at once and report each answer separately.
+"""POST one record to every upstream model at once, report each answer, combine them.
 
 Concurrency comes from a gevent pool over httpx's blocking client: under gunicorn's gevent
 worker the socket module is monkey-patched, so each call yields while it waits on the network.
 """
 
 import time
-from collections import Counter
 from collections.abc import Sequence
 
 import gevent
@@ -38,13 +37,12 @@ def call_upstream(client: httpx.Client, url: str, body: bytes, timeout: float) -
     except httpx.HTTPError as exc:
         return result(ok=False, error=f"request failed: {type(exc).__name__}")
     if response.status_code != 200:
-        return result(
-            ok=False, status_code=response.status_code, error=f"HTTP {response.status_code}"
-        )
+        status = response.status_code
+        return result(ok=False, status_code=status, error=f"upstream answered HTTP {status}")
     try:
         answer = PredictResponse.model_validate_json(response.content)
     except ValidationError:
-        return result(ok=False, status_code=200, error="response is not a prediction")
+        return result(ok=False, status_code=200, error="upstream answered an unexpected body")
     return result(
         ok=True,
         status_code=200,
@@ -83,9 +81,15 @@ def predict_url(base_url: str) -> str:
     return base_url.rstrip("/") + "/predict"
 
 
-def consensus(local: Prediction, upstreams: Sequence[UpstreamResult]) -> str:
-    """The most common label among this model and the upstreams that answered (ties: ours)."""
-    votes = Counter([local.label])
-    votes.update(u.prediction.label for u in upstreams if u.prediction is not None)
-    best = max(votes.values())
-    return local.label if votes[local.label] == best else votes.most_common(1)[0][0]
+def combine(results: Sequence[UpstreamResult]) -> Prediction | None:
+    """Soft voting: average the class probabilities of the upstreams that answered."""
+    answers = [r.prediction for r in results if r.prediction is not None]
+    if not answers:
+        return None
+    classes = sorted({name for answer in answers for name in answer.probabilities})
+    mean = {
+        name: round(sum(a.probabilities.get(name, 0.0) for a in answers) / len(answers), 6)
+        for name in classes
+    }
+    label = max(mean, key=mean.__getitem__)
+    return Prediction(label=label, confidence=mean[label], probabilities=mean)

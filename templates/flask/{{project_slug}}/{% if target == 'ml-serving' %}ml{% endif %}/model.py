@@ -43,11 +43,11 @@ class LoadedModel:
         """Class probabilities and the winning label for each row (CPU-bound: see run())."""
         matrix = np.asarray(rows, dtype=np.float64).reshape(-1, len(FEATURE_NAMES))
         probabilities = self.estimator.predict_proba(matrix)
-        names = self.info.target_names
+        names = self.info.class_names
         return [
             Prediction(
                 label=names[best],
-                class_index=best,
+                confidence=round(float(row[best]), 6),
                 probabilities={
                     name: round(float(p), 6) for name, p in zip(names, row, strict=True)
                 },

@@ -1,54 +1,56 @@
-"""Request and response bodies of the model-serving API, validated by pydantic."""
+"""Request and response bodies, the same as the FastAPI twin's; every response names a version."""
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.json_schema import models_json_schema
 from pydantic_core import PydanticCustomError
 
-# Iris measurements are centimetres; anything outside this range is a typo, not a flower.
-_Measure = Field(gt=0, le=100)
-
-
-class IrisFeatures(BaseModel):
-    """One flower's measurements, in centimetres."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    sepal_length: float = _Measure
-    sepal_width: float = _Measure
-    petal_length: float = _Measure
-    petal_width: float = _Measure
-
-    def as_row(self) -> list[float]:
-        """The measurements in the model's feature order."""
-        return [self.sepal_length, self.sepal_width, self.petal_length, self.petal_width]
-
-
-FEATURE_NAMES: tuple[str, ...] = tuple(IrisFeatures.model_fields)
-
-
-class PredictRequest(BaseModel):
-    """A single record to score."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    features: IrisFeatures
-
-
 BATCH_TOO_LARGE = "batch_too_large"
 
 
-class BatchPredictRequest(BaseModel):
-    """Many records to score at once; at most MAX_BATCH_SIZE of them."""
+class Schema(BaseModel):
+    """Base for these bodies: unknown fields are refused, and `model_*` names are allowed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    records: list[IrisFeatures] = Field(min_length=1)
+
+class Measurements(Schema):
+    """One flower, measured in centimetres; the model's input features."""
+
+    sepal_length_cm: float = Field(gt=0, le=100, examples=[5.1])
+    sepal_width_cm: float = Field(gt=0, le=100, examples=[3.5])
+    petal_length_cm: float = Field(gt=0, le=100, examples=[1.4])
+    petal_width_cm: float = Field(gt=0, le=100, examples=[0.2])
+
+    def as_row(self) -> list[float]:
+        """The measurements in the model's feature order."""
+        return [
+            self.sepal_length_cm,
+            self.sepal_width_cm,
+            self.petal_length_cm,
+            self.petal_width_cm,
+        ]
+
+
+FEATURE_NAMES: tuple[str, ...] = tuple(Measurements.model_fields)
+
+
+class PredictRequest(Schema):
+    """Body of POST /predict and POST /aggregate: one record."""
+
+    features: Measurements
+
+
+class BatchRequest(Schema):
+    """Body of POST /predict/batch: up to MAX_BATCH_SIZE records (413 past it)."""
+
+    records: list[Measurements] = Field(min_length=1)
 
     @field_validator("records")
     @classmethod
-    def _within_limit(cls, records: list[IrisFeatures], info: ValidationInfo) -> list[IrisFeatures]:
+    def _within_limit(cls, records: list[Measurements], info: ValidationInfo) -> list[Measurements]:
         # The limit is a setting, so it arrives as validation context rather than a constant.
         limit = (info.context or {}).get("max_batch_size")
         if limit is not None and len(records) > limit:
@@ -60,79 +62,72 @@ class BatchPredictRequest(BaseModel):
         return records
 
 
-class Prediction(BaseModel):
+class Prediction(Schema):
     """The model's answer for one record."""
 
     label: str
-    class_index: int = Field(ge=0)
+    confidence: float = Field(ge=0, le=1)
     probabilities: dict[str, float]
 
 
-class PredictResponse(BaseModel):
-    """The answer to POST /predict."""
+class PredictResponse(Schema):
+    """Body of POST /predict."""
 
     model_version: str
     prediction: Prediction
 
 
-class BatchPredictResponse(BaseModel):
-    """The answer to POST /predict/batch, in request order."""
+class BatchResponse(Schema):
+    """Body of POST /predict/batch: predictions in the order of the records."""
 
     model_version: str
-    count: int = Field(ge=0)
+    count: int
     predictions: list[Prediction]
 
 
-class ModelMetrics(BaseModel):
-    """Scores on the held-out split at training time."""
-
-    accuracy: float = Field(ge=0, le=1)
-    f1_macro: float = Field(ge=0, le=1)
-    test_size: int = Field(ge=1)
-
-
-class ModelInfo(BaseModel):
-    """The artefact's metadata: GET /model."""
+class ModelInfo(Schema):
+    """Body of GET /model: the loaded model's metadata, as `train` saved it."""
 
     model_version: str
     algorithm: str
     dataset: str
     feature_names: list[str]
-    target_names: list[str]
-    trained_at: str
-    metrics: ModelMetrics
+    class_names: list[str]
+    trained_at: datetime
+    metrics: dict[str, float]
+    n_train: int
+    n_test: int
 
 
-class UpstreamResult(BaseModel):
-    """One upstream's answer, or why there is none."""
+class UpstreamResult(Schema):
+    """One upstream's part of an aggregate: its prediction, or why there is none."""
 
     url: str
     ok: bool
     status_code: int | None = None
-    elapsed_ms: float = Field(ge=0)
+    elapsed_ms: float
     model_version: str | None = None
     prediction: Prediction | None = None
     error: str | None = None
 
 
-class AggregateResponse(BaseModel):
-    """The answer to POST /aggregate: this model's prediction plus every upstream's."""
+class AggregateResponse(Schema):
+    """Body of POST /aggregate: every upstream's result and their combined answer."""
 
-    model_version: str
-    prediction: Prediction
-    upstreams: list[UpstreamResult]
-    succeeded: int = Field(ge=0)
-    failed: int = Field(ge=0)
-    consensus: str | None = Field(description="Most common label among this model and upstreams")
+    model_versions: list[str]
+    succeeded: int
+    failed: int
+    combined: Prediction | None
+    results: list[UpstreamResult]
 
 
 def openapi_schemas() -> dict[str, Any]:
     """OpenAPI component schemas for every body above."""
     models: list[type[BaseModel]] = [
         PredictRequest,
-        BatchPredictRequest,
+        BatchRequest,
         PredictResponse,
-        BatchPredictResponse,
+        BatchResponse,
         ModelInfo,
         AggregateResponse,
     ]

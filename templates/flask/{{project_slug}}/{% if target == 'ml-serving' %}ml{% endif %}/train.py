@@ -12,7 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
 from ..config import get_settings
-from .schemas import FEATURE_NAMES, ModelInfo, ModelMetrics
+from .schemas import FEATURE_NAMES, ModelInfo
 
 ALGORITHM = "RandomForestClassifier"
 # Enough trees that a large batch is real CPU work, which is what the serving tests measure.
@@ -31,16 +31,17 @@ def fit(version: str) -> tuple[RandomForestClassifier, ModelInfo]:
     predicted = estimator.predict(x_test)
     info = ModelInfo(
         model_version=version,
-        algorithm=ALGORITHM,
+        algorithm=f"{ALGORITHM}(n_estimators={N_ESTIMATORS})",
         dataset="iris (sklearn.datasets.load_iris)",
         feature_names=list(FEATURE_NAMES),
-        target_names=[str(name) for name in dataset.target_names],
-        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        metrics=ModelMetrics(
-            accuracy=float(accuracy_score(y_test, predicted)),
-            f1_macro=float(f1_score(y_test, predicted, average="macro")),
-            test_size=len(y_test),
-        ),
+        class_names=[str(name) for name in dataset.target_names],
+        trained_at=datetime.now(UTC),
+        metrics={
+            "accuracy": round(float(accuracy_score(y_test, predicted)), 4),
+            "f1_macro": round(float(f1_score(y_test, predicted, average="macro")), 4),
+        },
+        n_train=len(x_train),
+        n_test=len(x_test),
     )
     return estimator, info
 
@@ -58,13 +59,13 @@ def main(argv: list[str] | None = None) -> None:
     """Console script: `train [--output PATH] [--version V]`."""
     parser = argparse.ArgumentParser(prog="train", description=__doc__)
     parser.add_argument("--output", type=Path, default=None, help="default: MODEL_PATH")
-    parser.add_argument("--version", default=None, help="default: iris-rf-<UTC timestamp>")
+    parser.add_argument("--version", default=None, help="default: iris-rf-<UTC time>")
     args = parser.parse_args(argv)
     output: Path = args.output or Path(get_settings().model_path)
-    version: str = args.version or "iris-rf-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    version: str = args.version or f"iris-rf-{datetime.now(UTC):%Y%m%d%H%M%S}"
     estimator, info = fit(version)
     save(estimator, info, output)
-    print(f"saved {info.model_version} to {output}: accuracy {info.metrics.accuracy:.3f}")
+    print(f"saved {info.model_version} to {output}: accuracy {info.metrics['accuracy']:.3f}")
 
 
 if __name__ == "__main__":
