@@ -58,7 +58,8 @@ def to_prediction(outcome: Outcome) -> Prediction:
 def _body_errors(exc: ValidationError, *prefix: str | int) -> list[dict[str, Any]]:
     return [
         {**error, "loc": ("body", *prefix, *error["loc"])}
-        for error in exc.errors(include_url=False)
+        # No `input`: it may be undecodable bytes, which the 422 encoder cannot serialise.
+        for error in exc.errors(include_url=False, include_input=False)
     ]
 
 
