@@ -1,17 +1,18 @@
 """`python -m benchmarks [--short]`: measure every contender and write benchmarks/results/."""
 
 import argparse
-import json
 import statistics
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import contenders, report, wrk
 from .contenders import Contender
 
 RESULTS = Path(__file__).parent / "results"
+# Databases are named per run, so a CI run and a full run on one server do not collide.
+DB_PREFIX = f"bench_{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,31 @@ def build(workdir: Path, venv: Path) -> list[Contender]:
     """Render and seed every contender; the floor reads the FastAPI service's database."""
     fastapi = contenders.render(workdir, "fastapi")
     flask = contenders.render(workdir, "flask")
-    fastapi_db = contenders.prepare_database(venv, fastapi, "bench_fastapi")
-    flask_db = contenders.prepare_database(venv, flask, "bench_flask")
-    floor_db = contenders.prepare_database(venv, fastapi, "bench_floor")
+    fastapi_db = contenders.prepare_database(venv, fastapi, f"{DB_PREFIX}_fastapi")
+    flask_db = contenders.prepare_database(venv, flask, f"{DB_PREFIX}_flask")
+    floor_db = contenders.prepare_database(venv, fastapi, f"{DB_PREFIX}_floor")
     flask_argv = contenders.production_argv(flask)
     return [
-        Contender("floor", [str(venv / "bin" / "uvicorn"), "benchmarks.floor.app:app",
-                            "--no-access-log"], contenders.REPO,
-                  contenders.clean_env(FLOOR_DATABASE_URL=floor_db)),
-        Contender("fastapi", contenders.production_argv(fastapi), fastapi,
-                  contenders.project_env(fastapi, fastapi_db)),
+        Contender(
+            "floor",
+            [str(venv / "bin" / "uvicorn"), "benchmarks.floor.app:app", "--no-access-log"],
+            contenders.REPO,
+            contenders.clean_env(FLOOR_DATABASE_URL=floor_db),
+        ),
+        Contender(
+            "fastapi",
+            contenders.production_argv(fastapi),
+            fastapi,
+            contenders.project_env(fastapi, fastapi_db),
+        ),
         Contender("flask-gevent", flask_argv, flask, contenders.project_env(flask, flask_db)),
         # The same app on gunicorn's threaded sync worker: the classic "sync Flask" row.
-        Contender("flask-gthread", [*flask_argv, "--worker-class", "gthread", "--threads", "16"],
-                  flask, contenders.project_env(flask, flask_db)),
+        Contender(
+            "flask-gthread",
+            [*flask_argv, "--worker-class", "gthread", "--threads", "16"],
+            flask,
+            contenders.project_env(flask, flask_db),
+        ),
     ]
 
 
@@ -73,14 +85,28 @@ def measure(
                     args = _script_args(workload, tag)
                     url = base + workload.path
                     if warmup:
-                        wrk.run(url, seconds=warmup, connections=workload.connections,
-                                script=workload.script, args=_script_args(workload, tag + "w"))
-                    sample = wrk.run(url, seconds=seconds, connections=workload.connections,
-                                     script=workload.script, args=args)
+                        wrk.run(
+                            url,
+                            seconds=warmup,
+                            connections=workload.connections,
+                            script=workload.script,
+                            args=_script_args(workload, tag + "w"),
+                        )
+                    sample = wrk.run(
+                        url,
+                        seconds=seconds,
+                        connections=workload.connections,
+                        script=workload.script,
+                        args=args,
+                    )
                     samples[workload.name].setdefault(contender.name, []).append(sample)
-                    print(f"round {round_no + 1}/{rounds} {contender.name:14} {workload.name:11} "
-                          f"{sample.rps:9.0f} rps  p50 {sample.p50_ms:7.2f} ms  p99 {sample.p99_ms:7.2f} ms"
-                          f"  errors {sample.errors}", flush=True)
+                    print(
+                        f"round {round_no + 1}/{rounds} {contender.name:14} {workload.name:11} "
+                        f"{sample.rps:9.0f} rps  p50 {sample.p50_ms:7.2f} ms  "
+                        f"p99 {sample.p99_ms:7.2f} ms"
+                        f"  errors {sample.errors}",
+                        flush=True,
+                    )
     return samples
 
 
@@ -100,18 +126,31 @@ def summarise(samples: dict[str, dict[str, list[wrk.Sample]]]) -> list[dict[str,
         medians = {name: statistics.median(s.rps for s in runs) for name, runs in by_name.items()}
         rows = []
         for name, runs in by_name.items():
-            rows.append({
-                "contender": name,
-                "rps": round(medians[name], 1),
-                "p50_ms": round(statistics.median(s.p50_ms for s in runs), 2),
-                "p99_ms": round(statistics.median(s.p99_ms for s in runs), 2),
-                "vs_floor": round(medians[name] / medians["floor"], 3) if medians.get("floor") else None,
-                "vs_fastapi": round(medians[name] / medians["fastapi"], 3) if medians.get("fastapi") else None,
-                "errors": sum(s.errors for s in runs),
-                "rounds_rps": [round(s.rps, 1) for s in runs],
-            })
-        out.append({"name": workload.name, "question": workload.question,
-                    "connections": workload.connections, "path": workload.path, "rows": rows})
+            rows.append(
+                {
+                    "contender": name,
+                    "rps": round(medians[name], 1),
+                    "p50_ms": round(statistics.median(s.p50_ms for s in runs), 2),
+                    "p99_ms": round(statistics.median(s.p99_ms for s in runs), 2),
+                    "vs_floor": round(medians[name] / medians["floor"], 3)
+                    if medians.get("floor")
+                    else None,
+                    "vs_fastapi": round(medians[name] / medians["fastapi"], 3)
+                    if medians.get("fastapi")
+                    else None,
+                    "errors": sum(s.errors for s in runs),
+                    "rounds_rps": [round(s.rps, 1) for s in runs],
+                }
+            )
+        out.append(
+            {
+                "name": workload.name,
+                "question": workload.question,
+                "connections": workload.connections,
+                "path": workload.path,
+                "rows": rows,
+            }
+        )
     return out
 
 
@@ -120,12 +159,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--short", action="store_true", help="a few seconds per contender (CI)")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3; short 1)")
-    parser.add_argument("--seconds", type=float, help="seconds per measurement (default 8; short 1)")
+    parser.add_argument(
+        "--seconds", type=float, help="seconds per measurement (default 5; short 1)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/scaffold-bench"))
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/scaffold-bench"))  # noqa: S108
     opts = parser.parse_args()
     rounds = opts.rounds or (1 if opts.short else 3)
-    seconds = opts.seconds or (1.0 if opts.short else 8.0)
+    seconds = opts.seconds or (1.0 if opts.short else 5.0)
     warmup = 1.0 if opts.short else 2.0
     opts.workdir.mkdir(parents=True, exist_ok=True)
     opts.out.mkdir(parents=True, exist_ok=True)
@@ -146,8 +187,8 @@ def main() -> None:
         "duration_seconds": round(time.time() - started, 1),
     }
     report.write(results, opts.out, venv)
-    for db in ("bench_fastapi", "bench_flask", "bench_floor"):
-        contenders.chore(venv, "drop", contenders.PG_ADMIN_URL, db)
+    for db in ("fastapi", "flask", "floor"):
+        contenders.chore(venv, "drop", contenders.PG_ADMIN_URL, f"{DB_PREFIX}_{db}")
     print(f"wrote {opts.out}/results.md, results.json, results.png")
 
 

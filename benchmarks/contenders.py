@@ -35,7 +35,9 @@ def run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = N
     """Run a command; fail with its output."""
     proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode:
-        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(
+            f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc.stdout
 
 
@@ -61,8 +63,16 @@ def harness_venv(workdir: Path) -> Path:
     if not (venv / "bin" / "python").exists():
         run([uv(), "venv", "--quiet", "--python", sys.executable, str(venv)])
     run(
-        [uv(), "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-         "-r", str(REPO / "benchmarks" / "requirements.txt")],
+        [
+            uv(),
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(venv / "bin" / "python"),
+            "-r",
+            str(REPO / "benchmarks" / "requirements.txt"),
+        ],
         env=clean_env(),
     )
     return venv
@@ -79,9 +89,23 @@ def render(workdir: Path, framework: str, target: str = "crud") -> Path:
     project = workdir / name
     shutil.rmtree(project, ignore_errors=True)
     run(
-        [sys.executable, "-m", "scaffold", "new", name, "--framework", framework,
-         "--target", target, "--database", "postgresql", "--yes", "--no-git",
-         "--output-dir", str(workdir)],
+        [
+            sys.executable,
+            "-m",
+            "scaffold",
+            "new",
+            name,
+            "--framework",
+            framework,
+            "--target",
+            target,
+            "--database",
+            "postgresql",
+            "--yes",
+            "--no-git",
+            "--output-dir",
+            str(workdir),
+        ],
         cwd=REPO,
     )
     env = clean_env(UV_PROJECT_ENVIRONMENT=str(project / ".venv"))
@@ -97,7 +121,9 @@ def production_argv(project: Path) -> list[str]:
 
 def migrate_argv(project: Path) -> list[str]:
     """compose.yaml's one-off migrate command."""
-    command = yaml.safe_load((project / "compose.yaml").read_text())["services"]["migrate"]["command"]
+    command = yaml.safe_load((project / "compose.yaml").read_text())["services"]["migrate"][
+        "command"
+    ]
     return command.split() if isinstance(command, str) else [str(a) for a in command]
 
 
@@ -119,7 +145,7 @@ def project_env(project: Path, database_url: str, **extra: str) -> dict[str, str
         DATABASE_URL=database_url,
         ENVIRONMENT="production",
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECRET_KEY="benchmark-secret-key-not-for-production-use-0123456789",
+        SECRET_KEY="benchmark-secret-key-not-for-production-use-0123456789",  # noqa: S106
         WEB_CONCURRENCY="1",
         ENABLE_DIAGNOSTICS="true",
         # A limiter would answer 429 to a load generator; we measure the service, not the limit.
@@ -140,8 +166,11 @@ def serve(contender: Contender, logs: Path) -> Iterator[str]:
     """Start the contender on a free loopback port; yield its base URL once /health answers."""
     port = free_port()
     env = dict(
-        contender.env, HOST="127.0.0.1", PORT=str(port),
-        UVICORN_HOST="127.0.0.1", UVICORN_PORT=str(port),
+        contender.env,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        UVICORN_HOST="127.0.0.1",
+        UVICORN_PORT=str(port),
     )
     argv = list(contender.argv)
     if Path(argv[0]).name == "uvicorn" and "--host" not in argv:
@@ -150,7 +179,11 @@ def serve(contender: Contender, logs: Path) -> Iterator[str]:
     log_path = logs / f"{contender.name}.log"
     with log_path.open("a") as log:
         proc = subprocess.Popen(
-            argv, cwd=contender.cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+            argv,
+            cwd=contender.cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
@@ -160,7 +193,7 @@ def serve(contender: Contender, logs: Path) -> Iterator[str]:
                 if proc.poll() is not None:
                     raise RuntimeError(f"{contender.name} exited: {log_path.read_text()[-3000:]}")
                 try:
-                    with urllib.request.urlopen(f"{base}/health", timeout=2) as resp:
+                    with urllib.request.urlopen(f"{base}/health", timeout=2) as resp:  # noqa: S310
                         if resp.status == 200:
                             break
                 except OSError:

@@ -1,16 +1,33 @@
 """The results: machine description, Markdown table, JSON and the chart."""
 
+# ruff: noqa: E501 (the report's sentences read better unbroken)
+
 import json
 import os
 import platform
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import contenders
 
-PACKAGES = ("fastapi", "starlette", "uvicorn", "uvloop", "httptools", "sqlalchemy", "asyncpg",
-            "pydantic", "flask", "gunicorn", "gevent", "psycopg", "orjson", "flask-sqlalchemy")
+PACKAGES = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "sqlalchemy",
+    "asyncpg",
+    "pydantic",
+    "flask",
+    "gunicorn",
+    "gevent",
+    "psycopg",
+    "orjson",
+    "flask-sqlalchemy",
+)
 CONTENDERS = {
     "floor": "bare Starlette + asyncpg pool (benchmarks/floor/app.py), uvicorn",
     "fastapi": "generated FastAPI crud (postgresql), its Dockerfile CMD (uvicorn)",
@@ -28,10 +45,22 @@ def _cpu_model() -> str:
 
 def _versions(project: Path) -> dict[str, str]:
     out = subprocess.run(
-        [contenders.uv(), "pip", "list", "--format", "json", "--python", str(project / ".venv" / "bin" / "python")],
-        capture_output=True, text=True, check=True,
+        [
+            contenders.uv(),
+            "pip",
+            "list",
+            "--format",
+            "json",
+            "--python",
+            str(project / ".venv" / "bin" / "python"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    return {p["name"].lower(): p["version"] for p in json.loads(out) if p["name"].lower() in PACKAGES}
+    return {
+        p["name"].lower(): p["version"] for p in json.loads(out) if p["name"].lower() in PACKAGES
+    }
 
 
 def machine(venv: Path, projects: list[Path]) -> dict[str, object]:
@@ -57,8 +86,7 @@ def _ratio(value: object) -> str:
 
 def table(results: dict[str, object]) -> str:
     """The Markdown report: method, machine, then one table per workload."""
-    m = results["machine"]
-    assert isinstance(m, dict)
+    m: dict[str, Any] = results["machine"]  # type: ignore[assignment]
     lines = [
         "# Benchmark results",
         "",
@@ -94,7 +122,8 @@ def table(results: dict[str, object]) -> str:
         "![requests per second](results.png)",
         "",
     ]
-    for workload in results["workloads"]:
+    workloads: list[dict[str, Any]] = results["workloads"]  # type: ignore[assignment]
+    for workload in workloads:
         lines += [
             f"### {workload['name']}: {workload['question']} ({workload['connections']} connections)",
             "",
@@ -116,5 +145,11 @@ def write(results: dict[str, object], out: Path, venv: Path) -> None:
     """results.json, results.md and results.png in `out`."""
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "results.md").write_text(table(results))
-    contenders.run([str(venv / "bin" / "python"), str(Path(__file__).parent / "chart.py"),
-                    str(out / "results.json"), str(out / "results.png")])
+    contenders.run(
+        [
+            str(venv / "bin" / "python"),
+            str(Path(__file__).parent / "chart.py"),
+            str(out / "results.json"),
+            str(out / "results.png"),
+        ]
+    )

@@ -52,4 +52,6 @@ async def version(url: str) -> None:
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    asyncio.run({"recreate": recreate, "drop": drop, "seed": seed, "version": version}[command](*args))
+    asyncio.run(
+        {"recreate": recreate, "drop": drop, "seed": seed, "version": version}[command](*args)
+    )

@@ -48,11 +48,24 @@ def parse(output: str) -> Sample:
 
 
 def run(
-    url: str, *, seconds: float, connections: int, script: str | None = None, args: tuple[str, ...] = ()
+    url: str,
+    *,
+    seconds: float,
+    connections: int,
+    script: str | None = None,
+    args: tuple[str, ...] = (),
 ) -> Sample:
     """Drive `url` for `seconds` with `connections` keep-alive connections on one wrk thread."""
     # One thread: on a two-core machine wrk must leave the server as much CPU as it can.
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "10s"]
+    argv = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     if script:
         argv += ["-s", str(LUA / script)]
     argv.append(url)

@@ -1,0 +1,77 @@
+"""The benchmark harness in --short mode: it runs end to end and writes a table and a chart."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CONTENDERS = {"floor", "fastapi", "flask-gevent", "flask-gthread"}
+WORKLOADS = ["health", "read-by-pk", "list-20", "slow-query", "create"]
+
+# Renders and installs two projects and boots four servers: as slow as a smoke variant.
+pytestmark = pytest.mark.smoke
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk (fails on anything that is not a PNG)."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_short_run_writes_table_json_and_chart(tmp_path: Path) -> None:
+    """`python -m benchmarks --short` measures every contender on every workload."""
+    out = tmp_path / "results"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--short",
+            "--out",
+            str(out),
+            "--workdir",
+            str(tmp_path / "work"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+    results = json.loads((out / "results.json").read_text())
+    assert [w["name"] for w in results["workloads"]] == WORKLOADS
+    for workload in results["workloads"]:
+        rows = {row["contender"]: row for row in workload["rows"]}
+        assert set(rows) == CONTENDERS, workload["name"]
+        for row in rows.values():
+            # Every contender answered: requests flowed, none failed, and the ratios are computed.
+            assert row["rps"] > 0, (workload["name"], row)
+            assert row["errors"] == 0, (workload["name"], row)
+            assert 0 < row["p50_ms"] <= row["p99_ms"], (workload["name"], row)
+        assert rows["floor"]["vs_floor"] == 1.0
+        assert rows["fastapi"]["vs_fastapi"] == 1.0
+    assert results["machine"]["cores"] >= 1
+
+    table = (out / "results.md").read_text()
+    for workload in WORKLOADS:
+        header = re.search(rf"^### {re.escape(workload)}: .*$", table, re.MULTILINE)
+        assert header, f"no table for {workload}"
+    data_rows = re.findall(
+        r"^\| (floor|fastapi|flask-gevent|flask-gthread) \| (\d+) \|", table, re.MULTILINE
+    )
+    assert len(data_rows) == len(WORKLOADS) * len(CONTENDERS)
+
+    width, height = png_size(out / "results.png")
+    assert width > 400 and height > 200
