@@ -15,10 +15,11 @@ from bake import TARGETS, Variant, as_argv, compose_services, dockerfile_cmd, re
 pytestmark = pytest.mark.smoke
 # The newest Kubernetes the installed kubernetes-validate ships schemas for (see pyproject floor).
 KUBERNETES_VERSION = "1.37.0"
-# One PostgreSQL render per framework and target, one SQLite render, and one with Redis.
+# One PostgreSQL render per framework and target, SQLite, no database, and Redis.
 CASES = (
     *((Variant(fw, t, "postgresql"), False) for fw in ("fastapi", "flask") for t in TARGETS),
     *((Variant(fw, "crud", "sqlite"), False) for fw in ("fastapi", "flask")),
+    *((Variant(fw, "ml-serving", "none"), False) for fw in ("fastapi", "flask")),
     *((Variant(fw, "crud", "postgresql"), True) for fw in ("fastapi", "flask")),
 )
 SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|DATABASE_URL|REDIS_URL", re.IGNORECASE)
@@ -100,7 +101,8 @@ def test_compose_matches_the_spec_and_the_image(project: Path) -> None:
     )
     services: dict[str, Any] = compose_services(project)
     assert as_argv(services["app"]["command"]) == dockerfile_cmd(project)
-    assert services["migrate"]["restart"] == "no"
+    if answers(project)["database"] != "none":
+        assert services["migrate"]["restart"] == "no"
     if answers(project)["database"] == "postgresql":
         db = services["db"]
         assert db["healthcheck"]["test"], "postgres has no healthcheck"
@@ -154,6 +156,8 @@ def test_kubernetes_deployment_is_hardened(project: Path) -> None:
         (job,) = docs["Job"]["spec"]["template"]["spec"]["containers"]
         assert job["command"] == as_argv(compose_services(project)["migrate"]["command"])
         assert job["securityContext"]["readOnlyRootFilesystem"] is True
+    else:
+        assert "Job" not in docs, "nothing to migrate without a database"
 
 
 def test_workflow_passes_actionlint(project: Path) -> None:
