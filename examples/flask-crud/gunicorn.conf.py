@@ -8,7 +8,8 @@ import os
 
 # HOST/PORT come from the environment so the same command runs in Docker and on loopback.
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
-# One process per core is plenty: each gevent worker multiplexes many requests.
+# One process per core is plenty: each gevent worker multiplexes many requests. CPU-bound work
+# (model inference in ml-serving projects) runs on the worker's native threadpool, not its hub.
 workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
 worker_class = "gevent"
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))

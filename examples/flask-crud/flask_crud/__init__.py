@@ -1,11 +1,12 @@
 """flask-crud: the application factory."""
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 
-from . import diagnostics, errors, health
+from . import diagnostics, errors, health, logs, ratelimit, security
 from .config import get_settings
 from .extensions import OrjsonProvider, db, engine_options, init_swagger, migrate
 from .items.routes import bp as items_bp
@@ -35,6 +36,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db)
     errors.init_app(app)
+    logs.configure_logging(
+        logging.DEBUG if app.config["DEBUG"] else logging.INFO, security.current_request_id
+    )
+    # Headers, X-Request-ID, MAX_BODY_BYTES (413) and CORS_ORIGINS.
+    security.init_app(app, settings)
+    ratelimit.init_app(app, settings)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(items_bp)

@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
     enable_diagnostics: bool = False
     secret_key: SecretStr | None = None
+    # Larger request bodies are refused with 413 before the app reads them.
+    max_body_bytes: int = 1024 * 1024
+    # Origins allowed to call the API from a browser; none unless listed.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # Per client and route, in limits' notation ("120/minute", "10/second;1000/hour"); "" = off.
+    rate_limit: str = "120/minute"
 
     @property
     def debug(self) -> bool:
@@ -33,7 +39,7 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + value.removeprefix(prefix)
         return value
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):

@@ -40,7 +40,8 @@ def engine_options(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         return {}
     # No pool_pre_ping: it would add a round trip to every request's checkout.
-    return {"pool_size": 10, "max_overflow": 10, "pool_recycle": 1800}
+    # A fixed pool: overflow connections are opened and closed per burst, which costs a connect.
+    return {"pool_size": 20, "max_overflow": 0, "pool_recycle": 1800}
 
 
 class OrjsonProvider(JSONProvider):

@@ -15,7 +15,7 @@ def parse_body(model: type[M]) -> M:
     try:
         return model.model_validate_json(request.get_data())
     except ValidationError as exc:
-        raise RequestValidationError(_entries(exc, "body")) from None
+        raise request_error(exc, "body") from None
 
 
 def parse_query(model: type[M]) -> M:
@@ -23,7 +23,12 @@ def parse_query(model: type[M]) -> M:
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        raise RequestValidationError(_entries(exc, "query")) from None
+        raise request_error(exc, "query") from None
+
+
+def request_error(exc: ValidationError, location: str) -> RequestValidationError:
+    """The 422 for a pydantic failure on input from `location` ("body", "query")."""
+    return RequestValidationError(_entries(exc, location))
 
 
 def _entries(exc: ValidationError, location: str) -> list[dict[str, Any]]:

@@ -50,6 +50,7 @@ def _serve(*extra_args: str) -> Iterator[str]:
         WEB_CONCURRENCY="1",
         ENVIRONMENT="production",
         ENABLE_DIAGNOSTICS="true",
+        SECRET_KEY="cooperation-test-" + "k" * 32,
     )
     process = subprocess.Popen(
         [*COMMAND, *extra_args],

@@ -1,5 +1,6 @@
 """Item persistence: the one place that queries and changes items."""
 
+import asyncpg
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -15,6 +16,8 @@ _SELECT_PAGE = (
     select(_items).order_by(_items.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
 )
 _COUNT = select(func.count()).select_from(_items)
+# The same query as _SELECT_BY_ID in plain SQL, for the bare driver on the API's hot path.
+_SQL_BY_ID = "SELECT id, name, description, created_at, updated_at FROM items WHERE id = $1"
 
 
 class DuplicateNameError(Exception):
@@ -41,6 +44,14 @@ async def get_item(engine: AsyncEngine, item_id: int) -> ItemRead | None:
     async with engine.connect() as conn:
         row = (await conn.execute(_SELECT_BY_ID, {"item_id": item_id})).first()
     return None if row is None else ItemRead.model_validate(row)
+
+
+async def fetch_item(pool: "asyncpg.Pool[asyncpg.Record]", item_id: int) -> ItemRead | None:
+    """The item with this id, read through the bare asyncpg pool (GET /api/items/{id})."""
+    if not _may_exist(item_id):
+        return None
+    row = await pool.fetchrow(_SQL_BY_ID, item_id)
+    return None if row is None else ItemRead.model_validate(dict(row))
 
 
 async def create_item(session: AsyncSession, data: ItemCreate) -> ItemRead:

@@ -111,7 +111,8 @@ def read_item(item_id: int) -> ResponseReturnValue:
     item = service.get_item(item_id)
     if item is None:
         _not_found(item_id)
-    return _dump(item)
+    # Already validated by the service; the orjson provider writes the dict like every other route.
+    return item.model_dump()
 
 
 @bp.patch("/<int:item_id>")

@@ -1,0 +1,1 @@
+"""Accounts: users, password hashing, sign-up, log-in and log-out pages."""

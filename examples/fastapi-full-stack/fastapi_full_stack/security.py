@@ -1,0 +1,119 @@
+"""Security headers, request ids and a body-size limit, as one pure ASGI middleware."""
+
+import itertools
+import os
+import re
+from contextvars import ContextVar
+
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Only our own origin may supply scripts, styles, images, forms and frames; nobody may frame us.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "object-src 'none'"
+)
+# Swagger UI and ReDoc load their assets from a CDN and inline a script, so they keep no CSP.
+_DOCS_PATHS = ("/docs", "/redoc")
+_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"x-frame-options": b"DENY",
+    b"referrer-policy": b"strict-origin-when-cross-origin",
+    b"cross-origin-opener-policy": b"same-origin",
+}
+_CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+# A client-sent id is echoed only if it is short and plain: it ends up in every log line.
+_SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+# Ids only need to be unique, not secret: a random per-process prefix and a counter are, cheaply.
+_ID_PREFIX = os.urandom(8).hex()
+_id_counter = itertools.count(1)
+
+# The id of the request being served (None outside a request).
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class BodyTooLargeError(HTTPException):
+    """A chunked request body grew past the limit (an HTTPException, so the app answers 413)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="Request body too large")
+
+
+class SecurityHeadersMiddleware:
+    """Add security headers and X-Request-ID to every response; answer 413 to oversized bodies."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request through, adding headers to the response start."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = length = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                rid = value if _SAFE_REQUEST_ID.fullmatch(value) else None
+            elif name == b"content-length":
+                length = value
+        rid = rid or f"{_ID_PREFIX}{next(_id_counter):016x}".encode()
+        token = request_id.set(rid.decode())
+        try:
+            await self._serve(scope, receive, send, rid, length)
+        finally:
+            # Servers run each request in its own context, but in-process test clients do not.
+            request_id.reset(token)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, rid: bytes, length: bytes | None
+    ) -> None:
+        extra = [(b"x-request-id", rid)]
+        if not str(scope["path"]).startswith(_DOCS_PATHS):
+            extra.append(_CSP)
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                headers.extend(item for item in _HEADERS.items() if item[0] not in present)
+                headers.extend(item for item in extra if item[0] not in present)
+            await send(message)
+
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_body_bytes:
+                await _too_large(scope, receive, send_with_headers)
+                return
+            await self.app(scope, receive, send_with_headers)
+            return
+        # No Content-Length (chunked upload): count the bytes as the app reads them.
+        try:
+            await self.app(scope, self._limited(receive), send_with_headers)
+        except BodyTooLargeError:
+            if started:
+                raise
+            await _too_large(scope, receive, send_with_headers)
+
+    def _limited(self, receive: Receive) -> Receive:
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise BodyTooLargeError()
+            return message
+
+        return limited_receive
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse({"detail": "Request body too large"}, status_code=413)
+    await response(scope, receive, send)

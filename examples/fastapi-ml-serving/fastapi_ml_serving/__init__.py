@@ -1,0 +1,1 @@
+"""fastapi-ml-serving: fastapi-ml-serving: a model-serving API built with FastAPI."""

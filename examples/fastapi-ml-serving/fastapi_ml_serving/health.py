@@ -1,0 +1,60 @@
+"""Liveness and readiness probes."""
+
+import asyncio
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .deps import ReadEngine
+from .ml.model import ModelHolder
+
+router = APIRouter(tags=["health"])
+# A hung database must not hang the probe that reports it.
+READY_TIMEOUT_SECONDS = 3.0
+
+
+class Health(BaseModel):
+    """Body of GET /health."""
+
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    """Body of GET /ready when the database answers."""
+
+    status: Literal["ready"] = "ready"
+
+
+class Unavailable(BaseModel):
+    """Body of GET /ready when the database does not answer."""
+
+    status: Literal["unavailable"] = "unavailable"
+    detail: str
+
+
+@router.get("/health")
+async def health() -> Health:
+    """Liveness: the process answers."""
+    return Health()
+
+
+# The 503 body bypasses response_model, so it is declared for the docs here.
+@router.get("/ready", response_model=Ready, responses={503: {"model": Unavailable}})
+async def ready(request: Request, engine: ReadEngine) -> Ready | JSONResponse:
+    """Readiness: the model is loaded and the database answers a query."""
+    holder: ModelHolder = request.app.state.model
+    if holder.artefact is None:
+        unloaded = Unavailable(detail=holder.error or "model: not loaded")
+        return JSONResponse(unloaded.model_dump(), status_code=503)
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        # Name the failure, never the URL: it may carry a password.
+        body = Unavailable(detail=f"database: {type(exc).__name__}")
+        return JSONResponse(body.model_dump(), status_code=503)
+    return Ready()

@@ -1,0 +1,1 @@
+"""Model serving: training, the loaded model, prediction routes and fan-out to upstream models."""

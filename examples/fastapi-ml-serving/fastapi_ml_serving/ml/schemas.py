@@ -1,0 +1,101 @@
+"""Request and response bodies; every response names the model version that produced it."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Schema(BaseModel):
+    """Base for these bodies: unknown fields are refused, and `model_*` names are allowed."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+
+class Measurements(Schema):
+    """One flower, measured in centimetres; the model's input features."""
+
+    sepal_length_cm: float = Field(gt=0, le=100, examples=[5.1])
+    sepal_width_cm: float = Field(gt=0, le=100, examples=[3.5])
+    petal_length_cm: float = Field(gt=0, le=100, examples=[1.4])
+    petal_width_cm: float = Field(gt=0, le=100, examples=[0.2])
+
+    def row(self, feature_names: tuple[str, ...]) -> list[float]:
+        """The values in the order the model was trained on."""
+        return [float(getattr(self, name)) for name in feature_names]
+
+
+class PredictRequest(Schema):
+    """Body of POST /predict and POST /aggregate: one record."""
+
+    features: Measurements
+
+
+class BatchRequest(Schema):
+    """Body of POST /predict/batch: up to MAX_BATCH_SIZE records (413 past it)."""
+
+    records: list[Measurements] = Field(min_length=1)
+
+
+class Prediction(Schema):
+    """The model's answer for one record."""
+
+    label: str
+    confidence: float = Field(ge=0, le=1)
+    probabilities: dict[str, float]
+
+
+class PredictResponse(Schema):
+    """Body of POST /predict."""
+
+    model_version: str
+    prediction: Prediction
+
+
+class BatchResponse(Schema):
+    """Body of POST /predict/batch: predictions in the order of the records."""
+
+    model_version: str
+    count: int
+    predictions: list[Prediction]
+
+
+class ModelInfo(Schema):
+    """Body of GET /model: the loaded model's metadata."""
+
+    model_version: str
+    algorithm: str
+    dataset: str
+    feature_names: list[str]
+    class_names: list[str]
+    trained_at: datetime
+    metrics: dict[str, float]
+    n_train: int
+    n_test: int
+
+
+class UpstreamResult(Schema):
+    """One upstream's part of an aggregate: its prediction, or why there is none."""
+
+    url: str
+    ok: bool
+    status_code: int | None = None
+    elapsed_ms: float
+    model_version: str | None = None
+    prediction: Prediction | None = None
+    error: str | None = None
+
+
+class AggregateResponse(Schema):
+    """Body of POST /aggregate: every upstream's result and their combined answer."""
+
+    model_versions: list[str]
+    succeeded: int
+    failed: int
+    combined: Prediction | None
+    results: list[UpstreamResult]
+
+
+class ErrorMessage(Schema):
+    """Body of 413 and 503 responses: {"detail": "..."}."""
+
+    detail: str

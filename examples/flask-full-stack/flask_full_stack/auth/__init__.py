@@ -1,0 +1,1 @@
+"""Accounts: the users table, sign-up and log-in forms, and session login."""

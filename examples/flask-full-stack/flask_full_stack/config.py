@@ -1,0 +1,59 @@
+"""Settings read from the environment (and `.env`); the same fields as the FastAPI twin."""
+
+from functools import lru_cache
+from typing import Annotated, Literal, Self
+
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "production"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/flask_full_stack"
+    # NoDecode: read "a.example,b.example" as a list instead of expecting JSON.
+    allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
+    enable_diagnostics: bool = False
+    secret_key: SecretStr | None = None
+    # Larger request bodies are refused with 413 before the app reads them.
+    max_body_bytes: int = 1024 * 1024
+    # Origins allowed to call the API from a browser; none unless listed.
+    cors_origins: Annotated[list[str], NoDecode] = []
+    # Per client and route, in limits' notation ("120/minute", "10/second;1000/hour"); "" = off.
+    rate_limit: str = "120/minute"
+
+    @property
+    def debug(self) -> bool:
+        """Debug (tracebacks in responses) only ever in development."""
+        return self.environment == "development"
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_installed_driver(cls, value: str) -> str:
+        # SQLAlchemy maps a bare postgresql:// to psycopg2; this project ships psycopg 3.
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value.removeprefix(prefix)
+        return value
+
+    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _no_wildcard_host_in_production(self) -> Self:
+        if self.environment == "production" and "*" in self.allowed_hosts:
+            raise ValueError("ALLOWED_HOSTS='*' is refused in production: list the host names")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The items resource: models, schemas, service and routes, grouped by domain."""

@@ -1,0 +1,1 @@
+"""Server-rendered pages for items (the JSON API stays under /api/items)."""

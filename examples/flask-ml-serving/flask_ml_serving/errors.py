@@ -1,0 +1,67 @@
+"""JSON error bodies shaped like FastAPI's, so clients see the same API from both templates."""
+
+from typing import Any
+
+from flask import Flask, current_app
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+
+class ErrorMessage(BaseModel):
+    """Body of 4xx/5xx errors other than validation: {"detail": "..."}."""
+
+    detail: str
+
+
+class ValidationErrorEntry(BaseModel):
+    """One invalid input: where it is, what is wrong, and pydantic's error type."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class HTTPValidationError(BaseModel):
+    """Body of a 422 response, as FastAPI sends it."""
+
+    detail: list[ValidationErrorEntry]
+
+
+class RequestValidationError(Exception):
+    """The request's body or query string failed validation (rendered as 422)."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def openapi_schemas() -> dict[str, Any]:
+    """OpenAPI component schemas for the error bodies."""
+    _, schema = models_json_schema(
+        [(ErrorMessage, "serialization"), (HTTPValidationError, "serialization")],
+        ref_template="#/components/schemas/{model}",
+    )
+    return dict(schema["$defs"])
+
+
+def init_app(app: Flask) -> None:
+    """Render every HTTP error and every validation failure as JSON."""
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RequestValidationError, _validation_error)
+
+
+def _http_error(error: HTTPException) -> Response:
+    # Keep werkzeug's response for its status and headers (e.g. Allow on 405), swap in JSON.
+    response = error.get_response()
+    # Werkzeug's default descriptions are paragraphs; send the short reason like Starlette does.
+    custom = error.description != type(error).description
+    detail = error.description if custom else error.name
+    response.set_data(current_app.json.dumps({"detail": detail}))
+    response.mimetype = "application/json"
+    return response
+
+
+def _validation_error(error: RequestValidationError) -> tuple[dict[str, Any], int]:
+    return {"detail": error.errors}, 422

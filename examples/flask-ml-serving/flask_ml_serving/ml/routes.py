@@ -1,0 +1,196 @@
+"""Prediction endpoints: POST /predict, POST /predict/batch, GET /model, POST /aggregate."""
+
+from typing import NamedTuple
+
+from flask import Blueprint, Response, current_app, request
+from flask.typing import ResponseReturnValue
+from pydantic import ValidationError
+
+from ..validation import parse_body, request_error
+from . import fanout
+from .model import LoadedModel, ModelNotLoadedError, state
+from .prediction_log import log_predictions
+from .schemas import (
+    BATCH_TOO_LARGE,
+    AggregateResponse,
+    BatchRequest,
+    BatchResponse,
+    Measurements,
+    Prediction,
+    PredictRequest,
+    PredictResponse,
+)
+
+bp = Blueprint("ml", __name__)
+# The upstream client belongs to the app that registers these routes (one per worker).
+bp.record_once(lambda setup: fanout.init_app(setup.app))
+
+
+@bp.errorhandler(ModelNotLoadedError)
+def _not_loaded(error: ModelNotLoadedError) -> ResponseReturnValue:
+    return {"detail": str(error)}, 503
+
+
+class ScoredBatch(NamedTuple):
+    """A validated batch, its predictions, and the response body already serialised."""
+
+    records: list[Measurements]
+    predictions: list[Prediction]
+    body: bytes
+
+
+def _score_batch(model: LoadedModel, body: bytes, limit: int) -> ScoredBatch | ValidationError:
+    # Runs on an inference thread: parsing and serialising thousands of records is CPU work too.
+    try:
+        batch = BatchRequest.model_validate_json(body, context={"max_batch_size": limit})
+    except ValidationError as exc:
+        return exc  # returned, not raised: gevent logs exceptions escaping a pool thread
+    predictions = model.predict([record.as_row() for record in batch.records])
+    answer = BatchResponse(
+        model_version=model.version, count=len(predictions), predictions=predictions
+    )
+    return ScoredBatch(batch.records, predictions, answer.model_dump_json().encode())
+
+
+@bp.post("/predict")
+def predict() -> ResponseReturnValue:
+    """Score one record.
+    ---
+    tags: [model]
+    requestBody:
+      required: true
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/PredictRequest"}
+    responses:
+      "200":
+        description: The prediction, with the model version that made it
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/PredictResponse"}
+      "422":
+        description: Invalid record
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/HTTPValidationError"}
+      "503":
+        description: No model loaded
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ErrorMessage"}
+    """
+    body = parse_body(PredictRequest)
+    model_state = state()
+    model = model_state.require()
+    [prediction] = model_state.run(model.predict, [body.features.as_row()])
+    log_predictions(model.version, [body.features], [prediction])
+    answer = PredictResponse(model_version=model.version, prediction=prediction)
+    return answer.model_dump(mode="json")
+
+
+@bp.post("/predict/batch")
+def predict_batch() -> ResponseReturnValue:
+    """Score up to MAX_BATCH_SIZE records in one call, in order.
+    ---
+    tags: [model]
+    requestBody:
+      required: true
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/BatchRequest"}
+    responses:
+      "200":
+        description: One prediction per record, in request order
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/BatchResponse"}
+      "413":
+        description: More than MAX_BATCH_SIZE records, or a body over MAX_BODY_BYTES
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ErrorMessage"}
+      "422":
+        description: Invalid records
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/HTTPValidationError"}
+      "503":
+        description: No model loaded
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ErrorMessage"}
+    """
+    model_state = state()
+    model = model_state.require()
+    # Reading the body enforces MAX_BODY_BYTES (413) before any parsing.
+    raw = request.get_data()
+    scored = model_state.run(_score_batch, model, raw, current_app.config["MAX_BATCH_SIZE"])
+    if isinstance(scored, ValidationError):
+        too_large = [e["msg"] for e in scored.errors() if e["type"] == BATCH_TOO_LARGE]
+        if too_large:
+            return {"detail": too_large[0]}, 413
+        raise request_error(scored, "body")
+    log_predictions(model.version, scored.records, scored.predictions)
+    return Response(scored.body, mimetype="application/json")
+
+
+@bp.get("/model")
+def model_info() -> ResponseReturnValue:
+    """The loaded model's metadata: version, features, classes, training time and metrics.
+    ---
+    tags: [model]
+    responses:
+      "200":
+        description: Metadata saved by `train`
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ModelInfo"}
+      "503":
+        description: No model loaded
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/ErrorMessage"}
+    """
+    return state().require().info.model_dump(mode="json")
+
+
+@bp.post("/aggregate")
+def aggregate() -> ResponseReturnValue:
+    """Ask every UPSTREAM_URLS model at once; a failing upstream is reported, never a 5xx.
+    ---
+    tags: [model]
+    requestBody:
+      required: true
+      content:
+        application/json:
+          schema: {$ref: "#/components/schemas/PredictRequest"}
+    responses:
+      "200":
+        description: >-
+          Each upstream's result (a failed upstream is an entry with ok=false and an error),
+          the versions that answered, and their combined (probability-averaged) prediction
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/AggregateResponse"}
+      "422":
+        description: Invalid record
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/HTTPValidationError"}
+    """
+    body = parse_body(PredictRequest)
+    config = current_app.config
+    results = fanout.fan_out(
+        fanout.client(current_app),
+        config["UPSTREAM_URLS"],
+        body,
+        config["UPSTREAM_TIMEOUT_SECONDS"],
+    )
+    succeeded = sum(result.ok for result in results)
+    return AggregateResponse(
+        model_versions=sorted({r.model_version for r in results if r.model_version}),
+        succeeded=succeeded,
+        failed=len(results) - succeeded,
+        combined=fanout.combine(results),
+        results=results,
+    ).model_dump(mode="json")
