@@ -222,12 +222,12 @@ def test_a_question_added_to_copier_yml_becomes_a_flag(
     """Flags are generated: a new bool question yields --x/--no-x and reaches run_new's data."""
     questions = (
         *load_questions(resolve_source().copier_yml_abspath),
-        parse_question("rate_limit", {"type": "bool", "default": False, "help": "Rate limits?"}),
+        parse_question("health_checks", {"type": "bool", "default": False, "help": "Health checks?"}),
     )
     received: dict[str, Any] = {}
 
     def fake_run_new(**kwargs: Any) -> NewResult:
-        # Only flag parsing is under test: the real copier.yml has no rate_limit question.
+        # Only flag parsing is under test: the real copier.yml has no health_checks question.
         received.update(kwargs)
         answers = Answers({"project_name": kwargs["name"], **kwargs["data"]})
         return NewResult(tmp_path / kwargs["name"], answers, (), None)
@@ -236,11 +236,11 @@ def test_a_question_added_to_copier_yml_becomes_a_flag(
     one_command = typer.Typer()
     one_command.command("new")(new_module.build_command(questions))
     params = {param.name: param for param in get_command(one_command).params}
-    assert params["rate_limit"].opts == ["--rate-limit"]
-    assert params["rate_limit"].secondary_opts == ["--no-rate-limit"]
-    result = CliRunner().invoke(one_command, ["svc", "--no-rate-limit", "--yes"])
+    assert params["health_checks"].opts == ["--health-checks"]
+    assert params["health_checks"].secondary_opts == ["--no-health-checks"]
+    result = CliRunner().invoke(one_command, ["svc", "--no-health-checks", "--yes"])
     assert result.exit_code == 0, result.output
-    assert received["data"] == {"rate_limit": False}
+    assert received["data"] == {"health_checks": False}
 
 
 def test_no_tty_never_hangs_the_installed_command(tmp_path: Path) -> None:
