@@ -143,5 +143,9 @@ def resolve_one(
 
 
 def pending_questions(questions: Sequence[Question], explicit: Mapping[str, Any]) -> list[str]:
-    """Names of the questions that neither a flag nor the NAME argument answers."""
-    return [q.name for q in questions if q.name not in explicit and q.name != NAME_QUESTION]
+    """Questions no flag or NAME answers that `when:` keeps (those the wizard would ask)."""
+    return [
+        q.name
+        for q in questions
+        if q.name not in explicit and q.name != NAME_QUESTION and q.is_asked(explicit)
+    ]

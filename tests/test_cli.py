@@ -222,7 +222,7 @@ def test_a_question_added_to_copier_yml_becomes_a_flag(
     """Flags are generated: a new bool question yields --x/--no-x and reaches run_new's data."""
     questions = (
         *load_questions(resolve_source().copier_yml_abspath),
-        parse_question("health_checks", {"type": "bool", "default": False, "help": "Health checks?"}),
+        parse_question("health_checks", {"type": "bool", "default": False, "help": "Checks?"}),
     )
     received: dict[str, Any] = {}
 
