@@ -272,4 +272,9 @@ MATRIX = tuple(
 # What `examples/` holds: one PostgreSQL render per framework and target.
 EXAMPLES = tuple(v for v in MATRIX if v.database == "postgresql")
 # Combinations copier.yml must refuse.
-UNSUPPORTED = (Variant("fastapi", "crud", "none"), Variant("flask", "full-stack", "none"))
+UNSUPPORTED = (
+    Variant("fastapi", "crud", "none"),
+    Variant("flask", "full-stack", "none"),
+    Variant("fastapi", "ml-serving", "sqlite"),
+    Variant("flask", "ml-serving", "sqlite"),
+)
