@@ -78,6 +78,9 @@ def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repo of our templates tagged v0.1.0, then changed and tagged v0.2.0."""
     repo = tmp_path_factory.mktemp("template") / "repo"
     copy_templates(repo)
+    # Release one keeps v0.1.0's layout: migrations/README, which v0.2.0 renamed to README.md.
+    for readme_abspath in sorted(repo.glob("templates/*/*migrations*/README.md")):
+        readme_abspath.rename(readme_abspath.with_name("README"))
     git(repo, "init", "--quiet")
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "release one")
