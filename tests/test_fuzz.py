@@ -25,7 +25,7 @@ from bake import (
 pytestmark = pytest.mark.smoke
 VARIANTS = tuple(
     Variant(framework, target, "postgresql")
-    for target in ("crud", "ml-serving")
+    for target in ("crud", "ml-serving", "full-stack")
     for framework in ("fastapi", "flask")
 )
 # Bounded: examples per operation per phase; the seed makes a failure reproducible.
