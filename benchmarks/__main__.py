@@ -4,6 +4,7 @@ import argparse
 import statistics
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,14 @@ from .contenders import Contender
 RESULTS = Path(__file__).parent / "results"
 # Databases are named per run, so a CI run and a full run on one server do not collide.
 DB_PREFIX = f"bench_{uuid.uuid4().hex[:8]}"
+DATABASES = ("fastapi", "flask", "floor", "fastapi_ml", "flask_ml")
+# Fan-out: three upstreams, each answering after this long (benchmarks/upstreams.py).
+UPSTREAM_DELAY_SECONDS = 0.1
+UPSTREAMS = 3
+# Few enough that httpx's CPU cost (about 1 ms per upstream call) cannot saturate two shared
+# cores, so p50 shows whether the three calls overlap (100 ms) or not (300 ms); at 32 the
+# process is CPU-bound near 130 requests/s and p50 measures queueing instead.
+FAN_OUT_CONNECTIONS = 8
 
 
 @dataclass(frozen=True)
@@ -24,8 +33,10 @@ class Workload:
     path: str
     connections: int
     script: str | None = None
-    # Contender names that cannot answer this workload.
-    only: tuple[str, ...] = ()
+    # The rendered target whose services answer it (`scaffold new --target`).
+    target: str = "crud"
+    # Printed under the workload's table.
+    note: str = ""
 
 
 WORKLOADS = [
@@ -33,26 +44,73 @@ WORKLOADS = [
     Workload("read-by-pk", "read by primary key", "/api/items/1", 32, "read.lua"),
     Workload("list-20", "a paginated list of 20", "/api/items?limit=20&offset=0", 32),
     Workload("slow-query", "pg_sleep(0.05) at 64 connections", "/_diag/db-sleep?seconds=0.05", 64),
-    # Last: it grows the table the other workloads read.
+    # Last of the crud workloads: it grows the table the others read.
     Workload("create", "create (one INSERT)", "/api/items", 32, "create.lua"),
+    Workload(
+        "fan-out",
+        "fan-out to three upstreams that each answer after 100 ms",
+        "/aggregate",
+        FAN_OUT_CONNECTIONS,
+        "aggregate.lua",
+        target="ml-serving",
+        note=(
+            "The ml-serving services' `POST /aggregate` (no inference and no database on this "
+            f"route) asks {UPSTREAMS} upstreams on loopback (benchmarks/upstreams.py, one uvloop "
+            f"process) that answer after {UPSTREAM_DELAY_SECONDS * 1000:g} ms. Ideal: p50 = "
+            f"{UPSTREAM_DELAY_SECONDS * 1000:g} ms (calling them one after another takes "
+            f"{UPSTREAMS * UPSTREAM_DELAY_SECONDS * 1000:g} ms) and {FAN_OUT_CONNECTIONS} "
+            f"connections / {UPSTREAM_DELAY_SECONDS:g} s = "
+            f"{FAN_OUT_CONNECTIONS / UPSTREAM_DELAY_SECONDS:.0f} requests/s. A 200 whose body "
+            "reports a failed upstream counts as an error. The floor fans out with one "
+            "httpx.AsyncClient and asyncio.gather; it skips pydantic validation and the "
+            "response models. flask-gthread is not run: the Flask template's fan-out is a gevent "
+            "pool, whose calls overlap only under the gevent worker's monkey-patching."
+        ),
+    ),
 ]
 
 
-def build(workdir: Path, venv: Path) -> list[Contender]:
-    """Render and seed every contender; the floor reads the FastAPI service's database."""
+def build(
+    workdir: Path, venv: Path, targets: set[str], upstream_urls: list[str]
+) -> list[Contender]:
+    """Render and prepare every contender for `targets`; the floor answers every workload."""
+    # Two builds at once: each mostly waits on uv, PostgreSQL or one core (the model's training).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        crud_build = pool.submit(build_crud, workdir, venv) if "crud" in targets else None
+        ml_build = (
+            pool.submit(build_ml_serving, workdir, venv, upstream_urls)
+            if "ml-serving" in targets
+            else None
+        )
+        crud = crud_build.result() if crud_build else []
+        ml = ml_build.result() if ml_build else []
+    floor_db = f"{DB_PREFIX}_floor"
+    if crud:
+        # The floor reads a seeded copy of the FastAPI service's schema.
+        floor_url = contenders.prepare_database(venv, crud[0].cwd, floor_db)
+    else:
+        contenders.chore(venv, "recreate", contenders.PG_ADMIN_URL, floor_db)
+        floor_url = f"{contenders.PG_BASE}/{floor_db}"
+    floor = Contender(
+        "floor",
+        [str(venv / "bin" / "uvicorn"), "benchmarks.floor.app:app", "--no-access-log"],
+        contenders.REPO,
+        contenders.clean_env(
+            FLOOR_DATABASE_URL=floor_url, FLOOR_UPSTREAM_URLS=",".join(upstream_urls)
+        ),
+        targets=tuple(sorted(targets)),
+    )
+    return [floor, *crud, *ml]
+
+
+def build_crud(workdir: Path, venv: Path) -> list[Contender]:
+    """The crud services, seeded: fastapi, flask-gevent and flask-gthread."""
     fastapi = contenders.render(workdir, "fastapi")
     flask = contenders.render(workdir, "flask")
     fastapi_db = contenders.prepare_database(venv, fastapi, f"{DB_PREFIX}_fastapi")
     flask_db = contenders.prepare_database(venv, flask, f"{DB_PREFIX}_flask")
-    floor_db = contenders.prepare_database(venv, fastapi, f"{DB_PREFIX}_floor")
     flask_argv = contenders.production_argv(flask)
     return [
-        Contender(
-            "floor",
-            [str(venv / "bin" / "uvicorn"), "benchmarks.floor.app:app", "--no-access-log"],
-            contenders.REPO,
-            contenders.clean_env(FLOOR_DATABASE_URL=floor_db),
-        ),
         Contender(
             "fastapi",
             contenders.production_argv(fastapi),
@@ -70,17 +128,42 @@ def build(workdir: Path, venv: Path) -> list[Contender]:
     ]
 
 
+def build_ml_serving(workdir: Path, venv: Path, upstream_urls: list[str]) -> list[Contender]:
+    """The ml-serving services, with their model trained and prediction log migrated."""
+    built = []
+    for framework, name in (("fastapi", "fastapi"), ("flask", "flask-gevent")):
+        project = contenders.render(workdir, framework, "ml-serving")
+        model = contenders.train(project)
+        url = contenders.prepare_database(venv, project, f"{DB_PREFIX}_{framework}_ml", seed=False)
+        env = contenders.project_env(
+            project, url, MODEL_PATH=str(model), UPSTREAM_URLS=",".join(upstream_urls)
+        )
+        built.append(
+            Contender(
+                name, contenders.production_argv(project), project, env, targets=("ml-serving",)
+            )
+        )
+    return built
+
+
 def measure(
-    all_contenders: list[Contender], rounds: int, seconds: float, warmup: float, logs: Path
+    all_contenders: list[Contender],
+    workloads: list[Workload],
+    rounds: int,
+    seconds: float,
+    warmup: float,
+    logs: Path,
 ) -> dict[str, dict[str, list[wrk.Sample]]]:
     """Interleaved rounds (A B C D, A B C D, ...); each turn starts the server and warms it up."""
-    samples: dict[str, dict[str, list[wrk.Sample]]] = {w.name: {} for w in WORKLOADS}
+    samples: dict[str, dict[str, list[wrk.Sample]]] = {w.name: {} for w in workloads}
     run_id = uuid.uuid4().hex[:8]
     for round_no in range(rounds):
         for contender in all_contenders:
             # One server at a time: no idle process competes for the two cores or for connections.
             with contenders.serve(contender, logs) as base:
-                for workload in WORKLOADS:
+                for workload in workloads:
+                    if workload.target not in contender.targets:
+                        continue
                     tag = f"{run_id}-{contender.name}-{round_no}"
                     args = _script_args(workload, tag)
                     url = base + workload.path
@@ -118,10 +201,12 @@ def _script_args(workload: Workload, tag: str) -> tuple[str, ...]:
     return ()
 
 
-def summarise(samples: dict[str, dict[str, list[wrk.Sample]]]) -> list[dict[str, object]]:
+def summarise(
+    samples: dict[str, dict[str, list[wrk.Sample]]], workloads: list[Workload]
+) -> list[dict[str, object]]:
     """Medians per contender and workload, with ratios to the floor and to generated FastAPI."""
     out: list[dict[str, object]] = []
-    for workload in WORKLOADS:
+    for workload in workloads:
         by_name = samples[workload.name]
         medians = {name: statistics.median(s.rps for s in runs) for name, runs in by_name.items()}
         rows = []
@@ -148,6 +233,8 @@ def summarise(samples: dict[str, dict[str, list[wrk.Sample]]]) -> list[dict[str,
                 "question": workload.question,
                 "connections": workload.connections,
                 "path": workload.path,
+                "target": workload.target,
+                "note": workload.note,
                 "rows": rows,
             }
         )
@@ -162,6 +249,12 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=float, help="seconds per measurement (default 5; short 1)"
     )
+    parser.add_argument(
+        "--workload",
+        action="append",
+        choices=[w.name for w in WORKLOADS],
+        help="measure only this workload (repeatable; default: all)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/scaffold-bench"))  # noqa: S108
     opts = parser.parse_args()
@@ -171,10 +264,16 @@ def main() -> None:
     opts.workdir.mkdir(parents=True, exist_ok=True)
     opts.out.mkdir(parents=True, exist_ok=True)
 
+    workloads = [w for w in WORKLOADS if not opts.workload or w.name in opts.workload]
+    logs = opts.workdir / "logs"
+
     started = time.time()
     venv = contenders.harness_venv(opts.workdir)
-    all_contenders = build(opts.workdir, venv)
-    samples = measure(all_contenders, rounds, seconds, warmup, opts.workdir / "logs")
+    ports = [contenders.free_port() for _ in range(UPSTREAMS)]
+    upstream_urls = [f"http://127.0.0.1:{port}" for port in ports]
+    all_contenders = build(opts.workdir, venv, {w.target for w in workloads}, upstream_urls)
+    with contenders.serve_upstreams(venv, ports, UPSTREAM_DELAY_SECONDS, logs):
+        samples = measure(all_contenders, workloads, rounds, seconds, warmup, logs)
     results = {
         "title": f"One process each, {rounds} interleaved rounds of {seconds:g} s (median)",
         "short": opts.short,
@@ -182,12 +281,13 @@ def main() -> None:
         "seconds": seconds,
         "warmup_seconds": warmup,
         "seed_rows": contenders.SEED_ROWS,
-        "machine": report.machine(venv, [c.cwd for c in all_contenders[1:3]]),
-        "workloads": summarise(samples),
+        "upstream_delay_ms": round(UPSTREAM_DELAY_SECONDS * 1000),
+        "machine": report.machine(venv, sorted({c.cwd for c in all_contenders[1:]})),
+        "workloads": summarise(samples, workloads),
         "duration_seconds": round(time.time() - started, 1),
     }
     report.write(results, opts.out, venv)
-    for db in ("fastapi", "flask", "floor"):
+    for db in DATABASES:
         contenders.chore(venv, "drop", contenders.PG_ADMIN_URL, f"{DB_PREFIX}_{db}")
     print(f"wrote {opts.out}/results.md, results.json, results.png")
 

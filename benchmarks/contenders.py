@@ -29,6 +29,13 @@ class Contender:
     argv: list[str]
     cwd: Path
     env: dict[str, str] = field(default_factory=dict)
+    # The rendered targets whose workloads this server answers (the floor answers all of them).
+    targets: tuple[str, ...] = ("crud",)
+
+    @property
+    def label(self) -> str:
+        """The name plus its targets: the same name can run as a crud and an ml-serving service."""
+        return f"{self.name}-{'+'.join(self.targets)}"
 
 
 def run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
@@ -127,15 +134,23 @@ def migrate_argv(project: Path) -> list[str]:
     return command.split() if isinstance(command, str) else [str(a) for a in command]
 
 
-def prepare_database(venv: Path, project: Path, database: str) -> str:
-    """A fresh database with the project's migrations applied and SEED_ROWS items."""
+def prepare_database(venv: Path, project: Path, database: str, *, seed: bool = True) -> str:
+    """A fresh database with the project's migrations applied and, if `seed`, SEED_ROWS items."""
     chore(venv, "recreate", PG_ADMIN_URL, database)
     url = f"{PG_BASE}/{database}"
     env = project_env(project, url)
     argv = migrate_argv(project)
     run([str(project / ".venv" / "bin" / argv[0]), *argv[1:]], cwd=project, env=env)
-    chore(venv, "seed", url, str(SEED_ROWS))
+    if seed:
+        chore(venv, "seed", url, str(SEED_ROWS))
     return url
+
+
+def train(project: Path) -> Path:
+    """Fit the ml-serving project's model with its own `train` command, as its Dockerfile does."""
+    model = project / "models" / "model.joblib"
+    run([str(project / ".venv" / "bin" / "train"), "--output", str(model)], cwd=project)
+    return model
 
 
 def project_env(project: Path, database_url: str, **extra: str) -> dict[str, str]:
@@ -162,6 +177,15 @@ def free_port() -> int:
 
 
 @contextmanager
+def serve_upstreams(venv: Path, ports: list[int], delay: float, logs: Path) -> Iterator[None]:
+    """benchmarks/upstreams.py on `ports` (one process, run in the harness venv) until exit."""
+    argv = [str(venv / "bin" / "python"), str(REPO / "benchmarks" / "upstreams.py")]
+    argv += ["--delay", str(delay), *map(str, ports)]
+    with _running("upstreams", argv, REPO, clean_env(), logs, f"http://127.0.0.1:{ports[0]}"):
+        yield
+
+
+@contextmanager
 def serve(contender: Contender, logs: Path) -> Iterator[str]:
     """Start the contender on a free loopback port; yield its base URL once /health answers."""
     port = free_port()
@@ -175,23 +199,32 @@ def serve(contender: Contender, logs: Path) -> Iterator[str]:
     argv = list(contender.argv)
     if Path(argv[0]).name == "uvicorn" and "--host" not in argv:
         argv += ["--host", "127.0.0.1", "--port", str(port)]
+    base = f"http://127.0.0.1:{port}"
+    with _running(contender.label, argv, contender.cwd, env, logs, base):
+        yield base
+
+
+@contextmanager
+def _running(
+    name: str, argv: list[str], cwd: Path, env: dict[str, str], logs: Path, base: str
+) -> Iterator[None]:
+    """Run `argv` (output to logs/<name>.log) while the block runs, once `base`/health answers."""
     logs.mkdir(parents=True, exist_ok=True)
-    log_path = logs / f"{contender.name}.log"
+    log_path = logs / f"{name}.log"
     with log_path.open("a") as log:
         proc = subprocess.Popen(
             argv,
-            cwd=contender.cwd,
+            cwd=cwd,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"{contender.name} exited: {log_path.read_text()[-3000:]}")
+                    raise RuntimeError(f"{name} exited: {log_path.read_text()[-3000:]}")
                 try:
                     with urllib.request.urlopen(f"{base}/health", timeout=2) as resp:  # noqa: S310
                         if resp.status == 200:
@@ -199,9 +232,9 @@ def serve(contender: Contender, logs: Path) -> Iterator[str]:
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{contender.name}: no /health in 60 s")
+                    raise RuntimeError(f"{name}: no /health in 60 s")
                 time.sleep(0.2)
-            yield base
+            yield
         finally:
             proc.terminate()
             try:

@@ -27,12 +27,14 @@ PACKAGES = (
     "psycopg",
     "orjson",
     "flask-sqlalchemy",
+    "httpx",
+    "scikit-learn",
 )
 CONTENDERS = {
-    "floor": "bare Starlette + asyncpg pool (benchmarks/floor/app.py), uvicorn",
-    "fastapi": "generated FastAPI crud (postgresql), its Dockerfile CMD (uvicorn)",
-    "flask-gevent": "generated Flask crud (postgresql), its Dockerfile CMD (gunicorn gevent)",
-    "flask-gthread": "the same Flask app, gunicorn `--worker-class gthread --threads 16`",
+    "floor": "bare Starlette + asyncpg pool + one httpx.AsyncClient (benchmarks/floor/app.py), uvicorn",
+    "fastapi": "generated FastAPI crud (fan-out: ml-serving), postgresql, its Dockerfile CMD (uvicorn)",
+    "flask-gevent": "generated Flask crud (fan-out: ml-serving), postgresql, its Dockerfile CMD (gunicorn gevent)",
+    "flask-gthread": "the same Flask crud app, gunicorn `--worker-class gthread --threads 16` (not on fan-out)",
 }
 
 
@@ -92,20 +94,23 @@ def table(results: dict[str, object]) -> str:
         "",
         "## Method",
         "",
-        f"- `python -m benchmarks{' --short' if results['short'] else ''}` rendered the crud variants "
-        "with `scaffold new ... --database postgresql --yes --no-git`, installed each with `uv sync`, "
-        f"applied its migrations and seeded {results['seed_rows']:,} rows.",
+        f"- `python -m benchmarks{' --short' if results['short'] else ''}` rendered the crud and "
+        "ml-serving variants with `scaffold new ... --target crud|ml-serving --database postgresql "
+        "--yes --no-git`, installed each with `uv sync`, applied its migrations, seeded the crud "
+        f"databases with {results['seed_rows']:,} rows and trained the ml-serving models with their "
+        "own `train` command.",
         "- Each contender ran its production command (the Dockerfile CMD) on 127.0.0.1 with one "
         "process (`WEB_CONCURRENCY=1`), `ENVIRONMENT=production`, `ENABLE_DIAGNOSTICS=true` and the "
-        "rate limiter off (`RATE_LIMIT=`); only one server ran at a time.",
+        "rate limiter off (`RATE_LIMIT=`); only one server ran at a time (the fan-out upstreams' "
+        "process runs throughout, idle but for fan-out).",
         f"- Load: wrk, one thread, keep-alive; {results['rounds']} interleaved rounds "
-        "(floor, fastapi, flask-gevent, flask-gthread, then again) of "
+        "(floor, the crud services, the ml-serving services, then again) of "
         f"{results['seconds']:g} s per workload after a {results['warmup_seconds']:g} s warm-up "
         "each time a server starts. Reported: median requests/s of the rounds, median p50 and p99.",
         "- Read by primary key cycles over random ids in 1..10,000 (benchmarks/lua/read.lua); create posts "
         "unique names (benchmarks/lua/create.lua); slow query is `/_diag/db-sleep?seconds=0.05` "
         "(`SELECT pg_sleep(0.05)`), the floor runs the same SQL.",
-        "- wrk shares the two cores with the server and PostgreSQL, so absolute numbers are low; "
+        "- wrk shares the two cores with the server and PostgreSQL (on fan-out, the upstreams), so absolute numbers are low; "
         "the ratios are the result.",
         "",
         "Contenders: " + "; ".join(f"**{k}**: {v}" for k, v in CONTENDERS.items()) + ".",
@@ -127,6 +132,10 @@ def table(results: dict[str, object]) -> str:
         lines += [
             f"### {workload['name']}: {workload['question']} ({workload['connections']} connections)",
             "",
+        ]
+        if workload.get("note"):
+            lines += [workload["note"], ""]
+        lines += [
             "| contender | median rps | p50 ms | p99 ms | / floor | / fastapi | errors | rps per round |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]

@@ -12,6 +12,8 @@ _PERCENTILE = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", re.
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 _SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 _TOTAL = re.compile(r"^\s+(\d+) requests in", re.MULTILINE)
+# Printed by scripts that check answers (lua/aggregate.lua): a 200 can still be a wrong answer.
+_BAD = re.compile(r"^Bad responses: (\d+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,9 @@ def parse(output: str) -> Sample:
     percentiles = {p: float(v) * _UNITS[unit] for p, v, unit in _PERCENTILE.findall(output)}
     non_2xx = _NON_2XX.search(output)
     socket = _SOCKET.search(output)
+    bad = _BAD.search(output)
     errors = int(non_2xx.group(1)) if non_2xx else 0
+    errors += int(bad.group(1)) if bad else 0
     # Read errors count keep-alive closes, which are not failures; connect/write/timeouts are.
     if socket:
         errors += int(socket.group(1)) + int(socket.group(3)) + int(socket.group(4))

@@ -13,9 +13,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENDERS = {"floor", "fastapi", "flask-gevent", "flask-gthread"}
-WORKLOADS = ["health", "read-by-pk", "list-20", "slow-query", "create"]
+WORKLOADS = ["health", "read-by-pk", "list-20", "slow-query", "create", "fan-out"]
+# Fan-out runs on the ml-serving services; the Flask one only under its gevent worker.
+CONTENDERS_BY_WORKLOAD = {w: CONTENDERS for w in WORKLOADS} | {
+    "fan-out": {"floor", "fastapi", "flask-gevent"}
+}
+# Each of the three upstreams answers after 100 ms: one after another would take at least 300 ms.
+UPSTREAM_DELAY_MS = 100
+SEQUENTIAL_MS = 3 * UPSTREAM_DELAY_MS
 
-# Renders and installs two projects and boots four servers: as slow as a smoke variant.
+# Renders and installs four projects and boots six servers: as slow as a smoke variant.
 pytestmark = pytest.mark.smoke
 
 
@@ -29,7 +36,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def test_short_run_writes_table_json_and_chart(tmp_path: Path) -> None:
-    """`python -m benchmarks --short` measures every contender on every workload."""
+    """`python -m benchmarks --short` measures every contender on each of its workloads."""
     out = tmp_path / "results"
     proc = subprocess.run(
         [
@@ -54,7 +61,7 @@ def test_short_run_writes_table_json_and_chart(tmp_path: Path) -> None:
     assert [w["name"] for w in results["workloads"]] == WORKLOADS
     for workload in results["workloads"]:
         rows = {row["contender"]: row for row in workload["rows"]}
-        assert set(rows) == CONTENDERS, workload["name"]
+        assert set(rows) == CONTENDERS_BY_WORKLOAD[workload["name"]], workload["name"]
         for row in rows.values():
             # Every contender answered: requests flowed, none failed, and the ratios are computed.
             assert row["rps"] > 0, (workload["name"], row)
@@ -64,6 +71,13 @@ def test_short_run_writes_table_json_and_chart(tmp_path: Path) -> None:
         assert rows["fastapi"]["vs_fastapi"] == 1.0
     assert results["machine"]["cores"] >= 1
 
+    fan_out = next(w for w in results["workloads"] if w["name"] == "fan-out")
+    assert results["upstream_delay_ms"] == UPSTREAM_DELAY_MS
+    for row in fan_out["rows"]:
+        # No answer comes before the upstreams do, and calling them one after another cannot
+        # answer in under 300 ms: a p50 below that means the calls overlapped.
+        assert UPSTREAM_DELAY_MS <= row["p50_ms"] < SEQUENTIAL_MS, row
+
     table = (out / "results.md").read_text()
     for workload in WORKLOADS:
         header = re.search(rf"^### {re.escape(workload)}: .*$", table, re.MULTILINE)
@@ -71,7 +85,7 @@ def test_short_run_writes_table_json_and_chart(tmp_path: Path) -> None:
     data_rows = re.findall(
         r"^\| (floor|fastapi|flask-gevent|flask-gthread) \| (\d+) \|", table, re.MULTILINE
     )
-    assert len(data_rows) == len(WORKLOADS) * len(CONTENDERS)
+    assert len(data_rows) == sum(len(c) for c in CONTENDERS_BY_WORKLOAD.values())
 
     width, height = png_size(out / "results.png")
     assert width > 400 and height > 200

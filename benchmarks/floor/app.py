@@ -1,5 +1,11 @@
-"""A bare Starlette app over an asyncpg pool: what the hardware allows for the same queries."""
+"""A bare Starlette app over an asyncpg pool: what the hardware allows for the same queries.
 
+For fan-out it asks the same upstreams as the generated services' POST /aggregate, with one shared
+httpx.AsyncClient and asyncio.gather, and returns their combined answer. It parses the record with
+the stdlib (no pydantic validation); like the generated /aggregate it runs no model inference.
+"""
+
+import asyncio
 import json
 import os
 from collections.abc import AsyncIterator, Mapping
@@ -8,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +23,11 @@ from starlette.routing import Route
 # The same pool size as the generated FastAPI app's db.POOL_SIZE.
 POOL_SIZE = 20
 COLUMNS = "id, name, description, created_at, updated_at"
+# Comma-separated upstream base URLs; each is asked POST {url}/predict.
+UPSTREAM_URLS = [u for u in os.environ.get("FLOOR_UPSTREAM_URLS", "").split(",") if u]
+# httpx's default pool limits, as the generated FastAPI service has them: the floor differs in
+# code, not in connection pooling.
+UPSTREAM_TIMEOUT = httpx.Timeout(5.0)
 
 
 def _row(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -24,11 +36,15 @@ def _row(record: Mapping[str, Any]) -> dict[str, Any]:
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """One warm pool for the process."""
-    async with asyncpg.create_pool(
-        os.environ["FLOOR_DATABASE_URL"], min_size=POOL_SIZE, max_size=POOL_SIZE
-    ) as pool:
+    """One warm pool and one HTTP client for the process."""
+    async with (
+        asyncpg.create_pool(
+            os.environ["FLOOR_DATABASE_URL"], min_size=POOL_SIZE, max_size=POOL_SIZE
+        ) as pool,
+        httpx.AsyncClient(timeout=UPSTREAM_TIMEOUT) as client,
+    ):
         app.state.pool = pool
+        app.state.client = client
         yield
 
 
@@ -83,6 +99,36 @@ async def db_sleep(request: Request) -> Response:
     return JSONResponse({"slept": seconds})
 
 
+async def _ask(client: httpx.AsyncClient, url: str, body: bytes) -> dict[str, Any]:
+    response = await client.post(
+        url.rstrip("/") + "/predict", content=body, headers={"content-type": "application/json"}
+    )
+    response.raise_for_status()
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+async def aggregate(request: Request) -> Response:
+    """Ask every upstream at once and average their class probabilities."""
+    record = json.loads(await request.body())["features"]  # the harness sends a valid record
+    body = json.dumps({"features": record}).encode()
+    client = request.app.state.client
+    answers = await asyncio.gather(*(_ask(client, url, body) for url in UPSTREAM_URLS))
+    probabilities = [a["prediction"]["probabilities"] for a in answers]
+    classes = sorted({name for p in probabilities for name in p})
+    mean = {c: sum(p.get(c, 0.0) for p in probabilities) / len(probabilities) for c in classes}
+    label = max(mean, key=mean.__getitem__)
+    return JSONResponse(
+        {
+            "model_versions": sorted({a["model_version"] for a in answers}),
+            "succeeded": len(answers),
+            "failed": 0,
+            "combined": {"label": label, "confidence": mean[label], "probabilities": mean},
+            "results": answers,
+        }
+    )
+
+
 app = Starlette(
     routes=[
         Route("/health", health),
@@ -90,6 +136,7 @@ app = Starlette(
         Route("/api/items", create_item, methods=["POST"]),
         Route("/api/items/{item_id:int}", read_item),
         Route("/_diag/db-sleep", db_sleep),
+        Route("/aggregate", aggregate, methods=["POST"]),
     ],
     lifespan=lifespan,
 )
