@@ -17,7 +17,9 @@ def draw(results_path: Path, png_path: Path) -> None:
     # One colour per contender across panels, also when a contender sits out a workload.
     names = list(dict.fromkeys(row["contender"] for w in workloads for row in w["rows"]))
     colour = {name: f"C{i}" for i, name in enumerate(names)}
-    fig, axes = plt.subplots(1, len(workloads), figsize=(3.2 * len(workloads), 4), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(workloads), figsize=(max(6.4, 3.2 * len(workloads)), 4), squeeze=False
+    )
     for ax, workload in zip(axes[0], workloads, strict=True):
         rows = workload["rows"]
         shown = [row["contender"] for row in rows]

@@ -34,7 +34,7 @@ CONTENDERS = {
     "floor": "bare Starlette + asyncpg pool + one httpx.AsyncClient (benchmarks/floor/app.py), uvicorn",
     "fastapi": "generated FastAPI crud (fan-out: ml-serving), postgresql, its Dockerfile CMD (uvicorn)",
     "flask-gevent": "generated Flask crud (fan-out: ml-serving), postgresql, its Dockerfile CMD (gunicorn gevent)",
-    "flask-gthread": "the same Flask crud app, gunicorn `--worker-class gthread --threads 16` (not on fan-out)",
+    "flask-gthread": "the same Flask app, gunicorn `--worker-class gthread --threads 16` (on fan-out its gevent pool runs the calls one after another)",
 }
 
 
