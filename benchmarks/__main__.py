@@ -279,8 +279,9 @@ def main() -> None:
     venv = contenders.harness_venv(opts.workdir)
     ports = [contenders.free_port() for _ in range(UPSTREAMS)]
     upstream_urls = [f"http://127.0.0.1:{port}" for port in ports]
-    all_contenders = build(opts.workdir, venv, {w.target for w in workloads}, upstream_urls)
+    # Started first, so no other process takes the ports meanwhile; idle, they cost nothing.
     with contenders.serve_upstreams(venv, ports, UPSTREAM_DELAY_SECONDS, logs):
+        all_contenders = build(opts.workdir, venv, {w.target for w in workloads}, upstream_urls)
         samples = measure(all_contenders, workloads, rounds, seconds, warmup, logs)
     results = {
         "title": f"One process each, {rounds} interleaved rounds of {seconds:g} s (median)",

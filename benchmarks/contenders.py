@@ -65,7 +65,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def harness_venv(workdir: Path) -> Path:
-    """The harness's own venv (asyncpg, starlette, uvicorn, matplotlib), created with uv."""
+    """The harness's own venv (asyncpg, httpx, starlette, uvicorn, matplotlib), created with uv."""
     venv = workdir / "harness-venv"
     if not (venv / "bin" / "python").exists():
         run([uv(), "venv", "--quiet", "--python", sys.executable, str(venv)])
