@@ -82,7 +82,8 @@ class SecurityMiddleware:
                 rid = value if _SAFE_REQUEST_ID.fullmatch(value) else None
             elif name == b"content-length":
                 length = value
-        app: ASGIApp = self.app if self.allow_any_host or self._is_plain_host(host) else self.host_checked
+        trusted = self.allow_any_host or self._is_plain_host(host)
+        app: ASGIApp = self.app if trusted else self.host_checked
         rid = rid or f"{_ID_PREFIX}{next(_id_counter):016x}".encode()
         extra = [*_HEADERS, (b"x-request-id", rid)]
         if not str(scope["path"]).startswith(_DOCS_PATHS):
