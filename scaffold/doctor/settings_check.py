@@ -72,6 +72,9 @@ def _trusted_host_asgi(project: Project) -> list[Finding]:
                 wraps = called.endswith("add_middleware") or called.endswith("Middleware")
                 if target.endswith("TrustedHostMiddleware") and wraps:
                     uses.append((source, node))
+                # Built directly around an app (a middleware that delegates the host check).
+                elif called.endswith("TrustedHostMiddleware"):
+                    uses.append((source, node))
     hint = "add TrustedHostMiddleware with allowed_hosts from settings (no `*` in production)"
     if not uses:
         where = next(_app_constructions(project, set(_ASGI_APPS)), (None, None))

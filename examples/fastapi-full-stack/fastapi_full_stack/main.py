@@ -9,7 +9,6 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from . import db, diagnostics, health, logs, ratelimit, security
 from .config import Settings, get_settings
@@ -62,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logs.configure_logging(
         logging.DEBUG if settings.debug else logging.INFO, security.request_id.get
     )
-    # Middleware added last runs first: headers and body limit, hosts, CORS, rate limit.
+    # Middleware added last runs first: hosts, headers and body limit, then CORS, rate limit.
     ratelimit.init_app(app, settings)
     if settings.cors_origins:
         app.add_middleware(
@@ -73,11 +72,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["X-Request-ID"],
         )
     # Answers 400 to any Host header not listed, before routing (the BadHost defence).
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
-    app.add_middleware(security.SecurityHeadersMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        security.SecurityMiddleware,
+        allowed_hosts=settings.allowed_hosts,
+        max_body_bytes=settings.max_body_bytes,
+    )
 
-    app.include_router(health.router)
+    # Routers are tried in order: the API first, the probes (polled every few seconds) after.
     app.include_router(items_router)
+    app.include_router(health.router)
     # Diagnostics exist only when asked for: a disabled route is a plain 404.
     if settings.enable_diagnostics:
         app.include_router(diagnostics.router)

@@ -32,6 +32,9 @@ def settings(**overrides: object) -> Settings:
         "localhost/health?x=",
         "evil.example",
         "localhost.evil.example",
+        # A port must be digits.
+        "localhost:",
+        "localhost:80x",
     ],
 )
 async def test_untrusted_host_is_rejected(client: AsyncClient, host: str) -> None:
@@ -40,7 +43,7 @@ async def test_untrusted_host_is_rejected(client: AsyncClient, host: str) -> Non
     assert response.text == "Invalid host header"
 
 
-@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "localhost:8000"])
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "localhost:8000", "LocalHost:8000"])
 async def test_allowed_host_is_served(client: AsyncClient, host: str) -> None:
     response = await client.get("/health", headers={"Host": host})
     assert response.status_code == 200

@@ -1,17 +1,19 @@
 """Item persistence: the one place that queries and changes items."""
 
 from collections.abc import Sequence
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select
+import psycopg
+from psycopg.rows import dict_row
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .models import Item
 from .schemas import INT4_MAX, ItemCreate, ItemRead, ItemUpdate
 
-_items = Item.__table__
-# Built once at import: constructing a statement per request costs more CPU than running it.
-_SELECT_BY_ID = select(_items).where(_items.c.id == bindparam("item_id"))
+# One row by id, in plain SQL for the driver on the API's hot path.
+_SQL_BY_ID = "SELECT id, name, description, created_at, updated_at FROM items WHERE id = %s"
 
 
 class DuplicateNameError(Exception):
@@ -33,12 +35,22 @@ def list_items(limit: int, offset: int) -> tuple[Sequence[Item], int]:
 
 
 def get_item(item_id: int) -> ItemRead | None:
-    """The item with this id, if any: a Core row in autocommit, no ORM session or transaction."""
+    """The item with this id, if any: psycopg on a pooled connection, in autocommit."""
     if item_id > INT4_MAX:
         return None
-    with db.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        row = conn.execute(_SELECT_BY_ID, {"item_id": item_id}).first()
+    # The hottest read skips SQLAlchemy's execution layer (a fifth of the request's CPU) and
+    # the ORM session: the pool's psycopg connection, switched to autocommit (no BEGIN/ROLLBACK).
+    pooled = db.engine.raw_connection()
+    try:
+        conn = cast("psycopg.Connection[Any]", pooled.driver_connection)
+        conn.autocommit = True
+        try:
+            with conn.cursor(row_factory=dict_row) as cur:
+                row = cur.execute(_SQL_BY_ID, (item_id,)).fetchone()
+        finally:
+            conn.autocommit = False
+    finally:
+        pooled.close()
     return None if row is None else ItemRead.model_validate(row)
 
 
