@@ -70,10 +70,9 @@ def _trusted_host_asgi(project: Project) -> list[Finding]:
                 target = source.qualname(node.args[0]) or ""
                 called = source.qualname(node.func) or ""
                 wraps = called.endswith("add_middleware") or called.endswith("Middleware")
-                if target.endswith("TrustedHostMiddleware") and wraps:
-                    uses.append((source, node))
-                # Built directly around an app (a middleware that delegates the host check).
-                elif called.endswith("TrustedHostMiddleware"):
+                added = target.endswith("TrustedHostMiddleware") and wraps
+                # Or built directly around an app (a middleware that delegates the host check).
+                if added or called.endswith("TrustedHostMiddleware"):
                     uses.append((source, node))
     hint = "add TrustedHostMiddleware with allowed_hosts from settings (no `*` in production)"
     if not uses:
