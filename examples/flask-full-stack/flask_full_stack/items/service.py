@@ -1,6 +1,7 @@
 """Item persistence: the one place that queries and changes items."""
 
 from collections.abc import Sequence
+from contextlib import closing
 from typing import Any, cast
 
 import psycopg
@@ -35,13 +36,12 @@ def list_items(limit: int, offset: int) -> tuple[Sequence[Item], int]:
 
 
 def get_item(item_id: int) -> ItemRead | None:
-    """The item with this id, if any: psycopg on a pooled connection, in autocommit."""
+    """The item with this id, if any, read in autocommit: no ORM session, no BEGIN/ROLLBACK."""
     if item_id > INT4_MAX:
         return None
-    # The hottest read skips SQLAlchemy's execution layer (a fifth of the request's CPU) and
-    # the ORM session: the pool's psycopg connection, switched to autocommit (no BEGIN/ROLLBACK).
-    pooled = db.engine.raw_connection()
-    try:
+    # The hottest read skips SQLAlchemy's execution layer (a fifth of the request's CPU): the
+    # pool's psycopg connection, switched to autocommit for this one query.
+    with closing(db.engine.raw_connection()) as pooled:
         conn = cast("psycopg.Connection[Any]", pooled.driver_connection)
         conn.autocommit = True
         try:
@@ -49,8 +49,6 @@ def get_item(item_id: int) -> ItemRead | None:
                 row = cur.execute(_SQL_BY_ID, (item_id,)).fetchone()
         finally:
             conn.autocommit = False
-    finally:
-        pooled.close()
     return None if row is None else ItemRead.model_validate(row)
 
 
