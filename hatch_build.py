@@ -1,14 +1,16 @@
-"""Hatch build hook: put the template's git bundle and its copier.yml into the wheel.
+"""Hatch hooks: the package version from the release record, and the template bundle in the wheel.
 
-The wheel renders from the bundle at tag v<version> (see scaffold/source.py), so the copier.yml the
-CLI reads its questions from is taken from that same tag, not from the working tree.
+- Version (metadata hook): a release is the commit adding its `## v<version>` heading to
+  CHANGELOG.md; any other commit is `<newest release>.post<commits since>+g<id>`
+  (scaffold.releases).
+- Bundle (build hook): wheels and sdists carry `scaffold/_template/` with the git bundle of every
+  release plus this commit's version (scaffold.bundle), the copier.yml of this commit and the
+  version, so a wheel built from the sdist (plain `uv build`) needs no git history.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,59 +19,74 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import (  # type: ignore[import-not-found,unused-ignore]
     BuildHookInterface,
 )
+from hatchling.metadata.plugin.interface import (  # type: ignore[import-not-found,unused-ignore]
+    MetadataHookInterface,
+)
 
 ROOT = Path(__file__).resolve().parent
+PACKAGED = ROOT / "scaffold" / "_template"
+VERSION_FILE = "version.txt"
+# scaffold's own modules (stdlib, packaging, platformdirs, filelock: see build-system.requires).
+sys.path.insert(0, str(ROOT))
 
 
-def load_bundle_module() -> Any:
-    """scaffold/bundle.py by path: importing the package would need copier in the build env."""
-    spec = importlib.util.spec_from_file_location(
-        "_scaffold_bundle", ROOT / "scaffold" / "bundle.py"
-    )
-    if spec is None or spec.loader is None:
-        raise RuntimeError("scaffold/bundle.py is missing")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def has_history() -> bool:
+    """Whether this tree is a git checkout (else an unpacked sdist)."""
+    return (ROOT / ".git").exists()
+
+
+class VersionHook(MetadataHookInterface):  # type: ignore[misc,unused-ignore]
+    """Sets `version` from the release record (or from the sdist's recorded version)."""
+
+    PLUGIN_NAME = "custom"
+
+    def update(self, metadata: dict[str, Any]) -> None:
+        """Compute the version of HEAD."""
+        if not has_history():
+            metadata["version"] = (PACKAGED / VERSION_FILE).read_text(encoding="utf-8").strip()
+            return
+        from scaffold.git import run_git
+        from scaffold.releases import read_releases, version_of
+
+        head = run_git("rev-parse", "HEAD", cwd=ROOT)
+        metadata["version"] = version_of(ROOT, head, read_releases(ROOT))
 
 
 class TemplateBundleHook(BuildHookInterface):  # type: ignore[misc,type-arg,unused-ignore]
-    """Adds _template/template.bundle and copier.yml to wheels and sdists (not editable ones)."""
+    """Adds scaffold/_template/ (bundle, copier.yml, version) to wheels and sdists."""
 
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        """Build the bundle from this checkout's tags and force-include it."""
+        """Build the bundle from this checkout's history and force-include it."""
         if version == "editable":
             return
-        if not (ROOT / ".git").exists():
-            # A wheel built from an sdist: the sdist already holds scaffold/_template/.
-            if (ROOT / "scaffold" / "_template" / "template.bundle").is_file():
-                return
-            raise RuntimeError(
-                "building scaffold needs the git checkout (the template history is bundled)"
+        if not has_history():
+            if not (PACKAGED / "template.bundle").is_file():
+                raise RuntimeError(
+                    "building scaffold needs its git checkout (the template history is bundled)"
+                )
+            return  # an unpacked sdist: scaffold/_template/ is already in the tree
+        from scaffold.bundle import build_bundle, uncommitted_template_edits
+
+        edits = uncommitted_template_edits(ROOT)
+        if edits:
+            print(
+                f"scaffold: the wheel bundles HEAD's templates; uncommitted edits to {len(edits)}"
+                f" template file(s) are not in it (e.g. {edits[0]})",
+                file=sys.stderr,
             )
-        bundle = load_bundle_module()
         out = self.staging = Path(tempfile.mkdtemp(prefix="scaffold-wheel-"))
-        bundle_abspath = out / bundle.BUNDLE_NAME
-        warning = bundle.build_bundle(ROOT, self.metadata.version, bundle_abspath)
-        if warning:
-            print(warning, file=sys.stderr)
-        tag = f"v{self.metadata.version}"
-        ref = tag if bundle.has_tag(ROOT, tag) else "HEAD"
-        copier_yml = subprocess.run(
-            ["git", "show", f"{ref}:copier.yml"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        (out / "copier.yml").write_text(copier_yml, encoding="utf-8")
-        build_data["force_include"][str(bundle_abspath)] = "scaffold/_template/template.bundle"
-        build_data["force_include"][str(out / "copier.yml")] = "scaffold/_template/copier.yml"
+        built_version = build_bundle(ROOT, out / "template.bundle")
+        from scaffold.git import run_git
+
+        (out / "copier.yml").write_text(run_git("show", "HEAD:copier.yml", cwd=ROOT) + "\n")
+        (out / VERSION_FILE).write_text(f"{built_version}\n", encoding="utf-8")
+        for name in ("template.bundle", "copier.yml", VERSION_FILE):
+            build_data["force_include"][str(out / name)] = f"scaffold/_template/{name}"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
-        """Remove the staging folder once the wheel holds the files."""
+        """Remove the staging folder once the artefact holds the files."""
         staging = getattr(self, "staging", None)
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)

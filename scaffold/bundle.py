@@ -1,69 +1,43 @@
-"""Build the git bundle of template history a wheel ships (stdlib only: the build hook loads it).
+"""The git bundle a wheel ships: every recorded release plus this commit's own version, as tags.
 
-The bundle holds every `v*` tag of the repository, so copier can render any released template
-version from it and `copier update` finds both the project's old version and the new one.
+Built in a throwaway store from the checkout's history and the release record (scaffold.releases),
+never from the checkout's own tags, so a clone, a mirror or a CI checkout of the same commit
+produces the same bytes: deltas are recomputed single-threaded before the bundle is written.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import shutil
 import tempfile
 from pathlib import Path
 
-BUNDLE_NAME = "template.bundle"
+from scaffold.git import run_git
+from scaffold.releases import read_releases, tag_for, version_of
+from scaffold.store import INCOMING_REF, TemplateStore
+
+TEMPLATE_PATHS = ("copier.yml", "templates")
 
 
-def git(*args: str, cwd: Path) -> str:
-    """Run git in cwd and return its stripped stdout, raising with git's message on failure."""
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.strip()}")
-    return proc.stdout.strip()
-
-
-def has_tag(repo_abspath: Path, tag: str) -> bool:
-    """Whether the repository has this tag."""
-    proc = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}"],
-        cwd=repo_abspath,
-        capture_output=True,
-        check=False,
-    )
-    return proc.returncode == 0
-
-
-def build_bundle(repo_abspath: Path, version: str, out_abspath: Path) -> str:
-    """Write a bundle of every tag to out_abspath; return a warning ("" if none).
-
-    A clone without the release tag `v<version>` still builds: the tag is created on HEAD in a
-    throwaway mirror (never in the repository itself) and the warning says the wheel is unofficial.
-    """
-    tag = f"v{version}"
-    out_abspath.parent.mkdir(parents=True, exist_ok=True)
-    if has_tag(repo_abspath, tag):
-        git("bundle", "create", "--quiet", str(out_abspath), "--tags", cwd=repo_abspath)
-        return ""
+def build_bundle(repo_abspath: Path, out_abspath: Path) -> str:
+    """Write the bundle for the checkout's HEAD to out_abspath; return HEAD's version."""
+    releases = read_releases(repo_abspath)
+    head = run_git("rev-parse", "HEAD", cwd=repo_abspath)
+    version = version_of(repo_abspath, head, releases)
+    tags = {release.tag: release.commit for release in releases} | {tag_for(version): head}
     with tempfile.TemporaryDirectory(prefix="scaffold-bundle-") as tmp:
-        mirror = Path(tmp) / "mirror.git"
-        git("clone", "--quiet", "--mirror", str(repo_abspath), str(mirror), cwd=Path(tmp))
-        head = git("rev-parse", "HEAD", cwd=repo_abspath)
-        git("tag", tag, head, cwd=mirror)
-        git("bundle", "create", "--quiet", str(out_abspath), "--tags", cwd=mirror)
-    return (
-        f"scaffold: tag {tag} does not exist; the bundle tags HEAD as {tag}."
-        " Projects generated from this wheel can only be updated by wheels built the same way;"
-        " run `python -m scaffold.release` for a real release."
-    )
+        store = TemplateStore(Path(tmp))
+        store.ensure_repo()
+        store.fetch_history(repo_abspath)
+        store.set_tags(tags)
+        store.git("update-ref", "-d", INCOMING_REF)
+        store.git("repack", "-a", "-d", "-f", "-q", "--threads=1")
+        store.publish()
+        out_abspath.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(store.bundle_abspath, out_abspath)
+    return version
 
 
-def bundle_tags(bundle_abspath: Path) -> list[str]:
-    """The tag names a bundle (or repository) holds."""
-    out = git("ls-remote", "--tags", "--refs", str(bundle_abspath), cwd=bundle_abspath.parent)
-    return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in out.splitlines()]
-
-
-if __name__ == "__main__":  # `python scaffold/bundle.py REPO VERSION OUT`, used by the build hook
-    warning = build_bundle(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))
-    if warning:
-        print(warning, file=sys.stderr)
+def uncommitted_template_edits(repo_abspath: Path) -> list[str]:
+    """Template files that differ from HEAD (a wheel bundles HEAD's templates, not these)."""
+    out = run_git("status", "--porcelain", "--", *TEMPLATE_PATHS, cwd=repo_abspath)
+    return [line[3:] for line in out.splitlines()]

@@ -1,36 +1,91 @@
-"""The `scaffold` Typer app: joins the command modules; the only place errors become exit codes."""
+"""The `scaffold` Typer app: joins the command modules; the only place errors become exit codes.
+
+Commands load on first use, so `scaffold --version` or `scaffold doctor` never import copier or
+read copier.yml. Any failure is one line on stderr and a non-zero exit; `--debug` (or
+SCAFFOLD_DEBUG=1) shows the traceback instead.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
 from typing import Annotated, Any
 
 import typer
+
+# Typer vendors Click; these are its types.
+from typer import _click as click
 from typer.core import TyperGroup
 
-from scaffold import __version__, new, update
-from scaffold.doctor import command as doctor_command
 from scaffold.errors import ScaffoldError, UserMessageError
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+# Command name -> the module whose `click_command()` builds it (one module per command).
+COMMANDS = {
+    "new": "scaffold.new",
+    "update": "scaffold.update",
+    "doctor": "scaffold.doctor.command",
+}
+
+
+def debugging(ctx: click.Context | None) -> bool:
+    """Whether --debug or SCAFFOLD_DEBUG asks for tracebacks."""
+    flag = bool(ctx and ctx.find_root().params.get("debug"))
+    return flag or os.environ.get("SCAFFOLD_DEBUG", "") not in {"", "0"}
+
+
+def fail(ctx: click.Context | None, err: BaseException) -> typer.Exit:
+    """Print one line for err and return the exit to raise (re-raise err when debugging)."""
+    if debugging(ctx) and not isinstance(err, (KeyboardInterrupt, EOFError)):
+        raise err
+    if isinstance(err, UserMessageError):
+        typer.echo(f"scaffold: error: {err}", err=True)
+        return typer.Exit(EXIT_USER_ERROR)
+    if isinstance(err, (KeyboardInterrupt, EOFError)):
+        typer.echo("\nscaffold: aborted; nothing was written", err=True)
+        return typer.Exit(EXIT_INTERRUPTED)
+    if isinstance(err, ScaffoldError):
+        typer.echo(f"scaffold: failed: {err}", err=True)
+    else:
+        reason = " ".join(str(err).split()) or "no message"
+        typer.echo(
+            f"scaffold: failed: {type(err).__name__}: {reason}"
+            " (run with --debug for the traceback)",
+            err=True,
+        )
+    return typer.Exit(1)
 
 
 class ScaffoldGroup(TyperGroup):
-    """Turns scaffold's errors into one line on stderr and an exit code."""
+    """Loads commands lazily and turns every error into one line on stderr and an exit code."""
 
-    def invoke(self, ctx: Any) -> Any:
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, without loading any."""
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Build a command from its module on first use."""
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        try:
+            module = importlib.import_module(COMMANDS[cmd_name])
+            command: click.Command = module.click_command()
+        except Exception as err:
+            if debugging(ctx):
+                raise
+            typer.echo(f"scaffold: error: cannot build `scaffold {cmd_name}`: {err}", err=True)
+            ctx.exit(EXIT_USER_ERROR)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
         """Run the chosen command, translating the errors it raises."""
         try:
             return super().invoke(ctx)
-        except UserMessageError as err:
-            typer.echo(f"scaffold: error: {err}", err=True)
-            raise typer.Exit(EXIT_USER_ERROR) from None
-        except ScaffoldError as err:
-            typer.echo(f"scaffold: failed: {err}", err=True)
-            raise typer.Exit(1) from None
-        except (KeyboardInterrupt, EOFError):
-            typer.echo("\nscaffold: aborted; nothing was written", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, click.ClickException):
+            raise
+        except (Exception, KeyboardInterrupt, EOFError) as err:
+            raise fail(ctx, err) from None
 
 
 app = typer.Typer(
@@ -41,16 +96,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Generate production-grade FastAPI or Flask projects that stay upgradable.",
 )
-# One module per command. `scaffold update` (issue 5) joins here the same way.
-for command_app in (new.app, update.app):
-    app.add_typer(command_app)
-app.command("doctor")(doctor_command.doctor)
 
 
 def show_version(value: bool) -> None:
     """Print the version and stop."""
     if value:
-        typer.echo(f"scaffold {__version__}")
+        from scaffold.source import installed_version
+
+        typer.echo(f"scaffold {installed_version()}")
         raise typer.Exit()
 
 
@@ -59,6 +112,9 @@ def root(
     version: Annotated[
         bool,
         typer.Option("--version", callback=show_version, is_eager=True, help="Show the version."),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback when something fails.")
     ] = False,
 ) -> None:
     """Generate production-grade FastAPI or Flask projects that stay upgradable."""

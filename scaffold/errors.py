@@ -1,6 +1,7 @@
 """Errors raised by scaffold; only `scaffold.cli` turns them into exit codes.
 
 ScaffoldError
+ ├── GitError
  └── UserMessageError
       ├── InvalidAnswerError
       ├── DestinationError
@@ -28,3 +29,7 @@ class DestinationError(UserMessageError):
 
 class NoTerminalError(UserMessageError):
     """Questions remain but there is no terminal to ask them on."""
+
+
+class GitError(ScaffoldError):
+    """A git command failed; the message carries git's own words."""

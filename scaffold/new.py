@@ -1,30 +1,36 @@
-"""`scaffold new NAME`: gather answers from flags (generated from copier.yml) or the wizard."""
+"""`scaffold new NAME`: gather answers from flags (generated from copier.yml) or the wizard.
+
+The command is built on first use (see scaffold.cli), from the questions in copier.yml, so other
+commands never read that file; heavy imports (copier, questionary) wait until it runs.
+"""
 
 from __future__ import annotations
 
 import inspect
-import os
 import shlex
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from scaffold import prompts
-from scaffold.answers import NAME_QUESTION, pending_questions
-from scaffold.errors import NoTerminalError, ScaffoldError
-from scaffold.project import NewResult, run_new
-from scaffold.questions import Question, load_questions
-from scaffold.source import resolve_source
+# Typer vendors Click; these are its types.
+from typer import _click as click
 
-app = typer.Typer()
+from scaffold.answers import NAME_QUESTION, pending_questions
+from scaffold.destination import check_destination, is_nonempty_dir
+from scaffold.errors import NoTerminalError, ScaffoldError, UserMessageError
+from scaffold.questions import Question, load_questions
+from scaffold.source import questions_file
+
+if TYPE_CHECKING:
+    from scaffold.generate import NewResult
+
 # Shown in the closing summary, when copier.yml declares them.
 SUMMARY_KEYS = ("framework", "target", "database")
 ANSWERS_PANEL = "Answers (from copier.yml)"
-# What to run after `cd`; the generated README has the details (database URL, server).
-NEXT_COMMANDS = ("  uv sync", "  uv run pytest", "  (see README.md)")
 
 
 def new(
@@ -32,12 +38,17 @@ def new(
     name: str,
     yes: bool,
     git: bool,
+    lock: bool,
     force: bool,
     output_dir: Path,
     questions: Sequence[Question],
     answers: dict[str, Any],
 ) -> None:
     """Create a project in OUTPUT_DIR/NAME: flags first, then the wizard (or --yes defaults)."""
+    from scaffold import prompts
+    from scaffold.generate import run_new
+    from scaffold.source import resolve_source
+
     explicit = {key: value for key, value in answers.items() if value is not None}
     interactive = not yes and bool(pending_questions(questions, explicit))
     if interactive and not stdin_is_terminal():
@@ -45,13 +56,22 @@ def new(
             "no terminal to ask questions on: pass --yes to accept the defaults"
             " (and flags such as --framework for the rest)"
         )
+    dst_abspath = output_dir.absolute() / name
+    if force and is_nonempty_dir(dst_abspath) and not yes and stdin_is_terminal():
+        check_destination(dst_abspath, force=True)
+        if not prompts.confirm(
+            f"{dst_abspath} is not empty. Move it aside (nothing is deleted) and render there?"
+        ):
+            raise UserMessageError(f"kept {dst_abspath} as it was; nothing was written")
     result = run_new(
         name=name,
         output_dir=output_dir,
         data=explicit,
         ask=prompts.ask_question if interactive else None,
         git=git,
+        lock=lock,
         force=force,
+        source=resolve_source(),
     )
     typer.echo(summary(result))
 
@@ -61,17 +81,53 @@ def stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+def uv_command() -> str:
+    """How to call uv in a new shell: `uv` when it is on PATH, else scaffold's own, by path."""
+    if shutil.which("uv"):
+        return "uv"
+    from scaffold.lockfile import uv_executable
+
+    return shlex.quote(uv_executable())
+
+
+def next_steps(result: NewResult) -> list[str]:
+    """Commands that work verbatim in a new shell: absolute paths, no PATH assumptions."""
+    uv = uv_command()
+    steps = [f"cd {shlex.quote(str(result.project_abspath))}"]
+    if result.lock is not None and not result.lock.locked:
+        steps.append(
+            f"{uv} lock"
+            + (" && git add uv.lock && git commit -m 'Lock dependencies'" if result.commit else "")
+        )
+    steps += [f"{uv} sync --locked", f"{uv} run pytest"]
+    return steps
+
+
 def summary(result: NewResult) -> str:
     """What was generated, then the commands to run next."""
-    where = os.path.relpath(result.project_abspath)
-    if where.startswith(".."):
-        where = str(result.project_abspath)
-    lines = [f"Created {result.answers.project_name} in {result.project_abspath}"]
+    lines = [
+        f"Created {result.answers.project_name} in {result.project_abspath}"
+        f" (template {result.template_version})"
+    ]
     lines += [f"  {key:<10} {result.answers[key]}" for key in SUMMARY_KEYS if key in result.answers]
     lines.append(f"  {'files':<10} {len(result.files_relpaths)} written")
+    if result.lock is not None:
+        lines.append(
+            f"  {'uv.lock':<10} "
+            + ("written" if result.lock.locked else f"not written: {result.lock.problem}")
+        )
     if result.commit:
         lines.append(f"  {'git':<10} initial commit {result.commit[:10]}")
-    lines += ["", "Next:", f"  cd {shlex.quote(where)}", *NEXT_COMMANDS]
+    if result.moved_aside_abspath:
+        lines.append(f"  {'replaced':<10} the old folder was moved to {result.moved_aside_abspath}")
+    if result.lock is not None and not result.lock.locked:
+        lines += [
+            "",
+            "The dependencies could not be locked (is the package index reachable?): run the",
+            "`uv lock` step below once it is, and commit uv.lock (README.md, Set up).",
+        ]
+    lines += ["", "Next:", *(f"  {step}" for step in next_steps(result))]
+    lines.append("  (README.md has the database, server and deploy commands)")
     return "\n".join(lines)
 
 
@@ -134,13 +190,28 @@ FIXED_PARAMETERS: dict[str, inspect.Parameter] = {
             typer.Option("--git/--no-git", help="Initialise git with one initial commit."),
         ],
     ),
+    "lock": inspect.Parameter(
+        "lock",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=True,
+        annotation=Annotated[
+            bool,
+            typer.Option(
+                "--lock/--no-lock", help="Write uv.lock (`uv lock`) into the first commit."
+            ),
+        ],
+    ),
     "force": inspect.Parameter(
         "force",
         inspect.Parameter.KEYWORD_ONLY,
         default=False,
         annotation=Annotated[
             bool,
-            typer.Option("--force", help="Replace an existing non-empty destination (deletes it)."),
+            typer.Option(
+                "--force",
+                help="Replace a non-empty destination: it is moved aside to NAME.replaced-TIME"
+                " (asked first in a terminal); a git repository with commits is refused.",
+            ),
         ],
     ),
     "output_dir": inspect.Parameter(
@@ -164,6 +235,7 @@ def build_command(questions: Sequence[Question]) -> Callable[..., None]:
             name=params["name"],
             yes=params["yes"],
             git=params["git"],
+            lock=params["lock"],
             force=params["force"],
             output_dir=params["output_dir"],
             questions=questions,
@@ -179,4 +251,8 @@ def build_command(questions: Sequence[Question]) -> Callable[..., None]:
     return command
 
 
-app.command("new")(build_command(load_questions(resolve_source().copier_yml_abspath)))
+def click_command() -> click.Command:
+    """`scaffold new`, its flags read from copier.yml now."""
+    app = typer.Typer()
+    app.command("new")(build_command(load_questions(questions_file())))
+    return typer.main.get_command(app)

@@ -48,3 +48,8 @@ def ask_choice(question: Question, message: str, default: Any, context: Mapping[
         ],
         default=start,
     ).unsafe_ask()
+
+
+def confirm(message: str, *, default: bool = False) -> bool:
+    """A yes/no question; Ctrl-C raises KeyboardInterrupt."""
+    return bool(questionary.confirm(message, default=default).unsafe_ask())

@@ -208,7 +208,12 @@ def _infer_type(default: Any) -> str:
 
 def load_questions(copier_yml_abspath: Path) -> tuple[Question, ...]:
     """Every question in copier.yml, in declaration order (settings starting with `_` skipped)."""
-    data = yaml.safe_load(copier_yml_abspath.read_text(encoding="utf-8"))
+    try:
+        data = yaml.safe_load(copier_yml_abspath.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise ScaffoldError(
+            f"{copier_yml_abspath} cannot be read: {' '.join(str(err).split())}"
+        ) from err
     if not isinstance(data, Mapping):
         raise ScaffoldError(f"{copier_yml_abspath} is not a mapping of questions")
     return tuple(

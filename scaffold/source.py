@@ -1,55 +1,64 @@
-"""Where the copier template is read from: this checkout, or the git bundle packaged in the wheel.
+"""The template this scaffold renders: its version, added to the user's template store first.
 
-Design (issue 5): copier can only update a project whose template is a git repository with the
-project's old version (`_commit`) in its history.
+Design (issues 5 and 10): copier can only update a project whose template is a git repository
+holding the project's old version (`_commit`). Every scaffold therefore renders from the per-user
+store (scaffold.store), after adding its own version there:
 
-- Checkout (copier.yml + templates/ beside the package): render the repository root at HEAD,
-  uncommitted template edits included. `.copier-answers.yml` records the checkout path and
-  `git describe` of HEAD. In a clone without tags that is a bare commit id, which copier orders as
-  0.0.0.post<commit count>, so updates along that clone's history still work.
-- Wheel: the build hook (hatch_build.py) ships `_template/template.bundle`, a git bundle of every
-  `v*` tag, plus copier.yml from tag v<version>. It is copied to a stable per-user cache file,
-  `<user cache dir>/scaffold/template.bundle` (platformdirs), and rendered from there at
-  `vcs_ref=v<version>`. The answers file records that cache path, as `~/...` when under the home
-  folder so it holds for every user (never site-packages), and
-  `_commit`, so plain `copier update` works as well as `scaffold update`. A newer wheel replaces
-  the cached bundle (it holds every older tag too); an older wheel never downgrades it. A wheel
-  built from a clone without tag v<version> tags HEAD so in a throwaway mirror and warns.
-- Releases: `python -m scaffold.release` tags HEAD v<version> (clean tree, CHANGELOG.md section)
-  and builds the wheel and a standalone bundle; it never pushes.
+- From a checkout (copier.yml and templates/ beside the package): HEAD's history, a tag for every
+  release in the record (scaffold.releases) and one for HEAD's version. Uncommitted edits to
+  copier.yml or templates/ become a snapshot commit on top of HEAD, tagged
+  `<HEAD's version>+dirty.<id>` (or `.dirty.<id>` after a local part); nothing else in the checkout
+  is read, so generated projects, venvs or build output lying in it never matter.
+- From a wheel: the bundle its build hook packaged (every release plus the wheel's own version).
+
+Projects record the store's bundle as `_src_path` (as `~/...`, valid for every user) and the tag
+as `_commit`, so `scaffold update` from any later checkout, clone or wheel, and plain
+`copier update`, find both the old and the new template.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import platformdirs
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from scaffold.bundle import BUNDLE_NAME, bundle_tags
 from scaffold.errors import ScaffoldError
+from scaffold.git import run_git
+from scaffold.releases import Release, read_releases, tag_for, version_of
+from scaffold.store import TemplateStore, open_store, read_bundle_tags
 
 PACKAGE_ABSPATH = Path(__file__).resolve().parent
-# A wheel's build hook puts template.bundle and copier.yml here (see hatch_build.py).
+# A wheel's build hook puts template.bundle, copier.yml and version.txt here (see hatch_build.py).
 PACKAGED_TEMPLATE_ABSPATH = PACKAGE_ABSPATH / "_template"
 CHECKOUT_ABSPATH = PACKAGE_ABSPATH.parent
+TEMPLATE_PATHS = ("copier.yml", "templates")
 
 
 @dataclass(frozen=True)
 class TemplateSource:
-    """A template copier can render: its path, the git ref to render, and its questions file."""
+    """What copier renders: the store's bundle at this scaffold's tag, and its questions file."""
 
-    src_path: str
-    vcs_ref: str | None
-    local_abspath: Path
+    store: TemplateStore
+    tag: str
+    copier_yml_abspath: Path
+    origin: str
 
     @property
-    def copier_yml_abspath(self) -> Path:
-        """The root copier.yml that declares every question."""
-        return self.local_abspath / "copier.yml"
+    def src_path(self) -> str:
+        """The template location projects record (`_src_path`)."""
+        return self.store.recorded_path
+
+    @property
+    def vcs_ref(self) -> str:
+        """The git ref copier renders (`_commit` of a new or updated project)."""
+        return self.tag
+
+    @property
+    def version(self) -> Version:
+        """The tag as a PEP 440 version."""
+        return Version(self.tag)
 
 
 def is_checkout(root_abspath: Path) -> bool:
@@ -57,67 +66,67 @@ def is_checkout(root_abspath: Path) -> bool:
     return (root_abspath / "copier.yml").is_file() and (root_abspath / "templates").is_dir()
 
 
-def cache_bundle_abspath() -> Path:
-    """The stable per-user path projects record as `_src_path` when scaffold runs from a wheel."""
-    return Path(platformdirs.user_cache_dir("scaffold", appauthor=False)) / BUNDLE_NAME
-
-
-def home_relative(path: Path) -> str:
-    """`~/...` when under the home folder: copier expands it, so teammates share `_src_path`."""
+def installed_version() -> str:
+    """The installed distribution's version (a checkout's live version is in its source)."""
     try:
-        return f"~/{path.relative_to(Path.home()).as_posix()}"
-    except ValueError:
-        return str(path)
+        return version("scaffold")
+    except PackageNotFoundError:  # pragma: no cover - a bare source tree on sys.path
+        return "0.0.0+unknown"
 
 
-def highest_version(tags: list[str]) -> Version | None:
-    """The highest PEP 440 version among tags (None when none parse)."""
-    versions = []
-    for tag in tags:
-        try:
-            versions.append(Version(tag))
-        except InvalidVersion:
-            continue
-    return max(versions, default=None)
+def dirty_version(base: str, snapshot: str) -> str:
+    """The version of a snapshot of uncommitted template edits on top of base."""
+    local = f"dirty.{snapshot[:7]}"
+    return f"{base}.{local}" if "+" in base else f"{base}+{local}"
 
 
-def install_bundle(packaged_abspath: Path, cached_abspath: Path) -> None:
-    """Copy the packaged bundle to the cache unless the cached one is the same or newer."""
-    if cached_abspath.is_file():
-        if cached_abspath.read_bytes() == packaged_abspath.read_bytes():
-            return
-        try:
-            cached = highest_version(bundle_tags(cached_abspath))
-            packaged = highest_version(bundle_tags(packaged_abspath))
-        except (RuntimeError, OSError):
-            cached = packaged = None  # unreadable (or no git): ours is the one we can vouch for
-        if cached is not None and packaged is not None and cached > packaged:
-            return
-    cached_abspath.parent.mkdir(parents=True, exist_ok=True)
-    partial = cached_abspath.with_name(f".{cached_abspath.name}.{os.getpid()}")
-    shutil.copyfile(packaged_abspath, partial)
-    # Atomic, so a concurrent `copier update` never reads half a bundle.
-    partial.replace(cached_abspath)
+def checkout_source(root_abspath: Path, store: TemplateStore) -> TemplateSource:
+    """Add a checkout's HEAD (and any uncommitted template edits) to the store."""
+    if not (root_abspath / ".git").exists():
+        raise ScaffoldError(
+            f"{root_abspath} holds the templates but no git history: scaffold renders from git"
+        )
+    head = run_git("rev-parse", "HEAD", cwd=root_abspath)
+    releases: tuple[Release, ...] = read_releases(root_abspath)
+    head_version = version_of(root_abspath, head, releases)
+    tags = {release.tag: release.commit for release in releases} | {tag_for(head_version): head}
+    with store.lock():
+        store.fetch_history(root_abspath)
+        store.set_tags(tags)
+        snapshot = store.snapshot(root_abspath, head, TEMPLATE_PATHS)
+        tag = tag_for(head_version)
+        if snapshot != head:
+            tag = tag_for(dirty_version(head_version, snapshot))
+            store.set_tags({tag: snapshot})
+        store.publish()
+    return TemplateSource(store, tag, root_abspath / "copier.yml", f"checkout {root_abspath}")
 
 
-def packaged_version() -> str:
-    """The installed scaffold's version: the template tag its wheel renders."""
-    from scaffold import __version__
+def packaged_source(store: TemplateStore) -> TemplateSource:
+    """Add the wheel's bundle to the store."""
+    bundle = PACKAGED_TEMPLATE_ABSPATH / "template.bundle"
+    copier_yml = PACKAGED_TEMPLATE_ABSPATH / "copier.yml"
+    if not (bundle.is_file() and copier_yml.is_file()):
+        raise ScaffoldError(f"no copier template found in {CHECKOUT_ABSPATH} or the package")
+    tag = tag_for(installed_version())
+    with store.lock():
+        tags = store.tags()
+        if any(tags.get(name) != commit for name, commit in read_bundle_tags(bundle).items()):
+            store.fetch_tags(bundle)
+        store.publish()
+    return TemplateSource(store, tag, copier_yml, "wheel")
 
-    return __version__
+
+def questions_file() -> Path:
+    """copier.yml of this scaffold's template, found without touching the store."""
+    if is_checkout(CHECKOUT_ABSPATH):
+        return CHECKOUT_ABSPATH / "copier.yml"
+    return PACKAGED_TEMPLATE_ABSPATH / "copier.yml"
 
 
 def resolve_source() -> TemplateSource:
-    """The checkout (at HEAD plus uncommitted edits) when run from one, else the packaged bundle."""
+    """This scaffold's template, added to the store (commands call it once and pass it on)."""
+    store = open_store()
     if is_checkout(CHECKOUT_ABSPATH):
-        # HEAD, not the latest tag: copier would otherwise pin the last release and skip edits.
-        vcs_ref = "HEAD" if (CHECKOUT_ABSPATH / ".git").exists() else None
-        return TemplateSource(str(CHECKOUT_ABSPATH), vcs_ref, CHECKOUT_ABSPATH)
-    packaged_bundle = PACKAGED_TEMPLATE_ABSPATH / BUNDLE_NAME
-    if packaged_bundle.is_file() and (PACKAGED_TEMPLATE_ABSPATH / "copier.yml").is_file():
-        cached = cache_bundle_abspath()
-        install_bundle(packaged_bundle, cached)
-        return TemplateSource(
-            home_relative(cached), f"v{packaged_version()}", PACKAGED_TEMPLATE_ABSPATH
-        )
-    raise ScaffoldError(f"no copier template found in {CHECKOUT_ABSPATH} or the package")
+        return checkout_source(CHECKOUT_ABSPATH, store)
+    return packaged_source(store)

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+# Typer vendors Click; these are its types.
+from typer import _click as click
+
 from . import run_doctor
 from .model import NotAProjectError
 from .report import render_json, render_text
@@ -29,3 +32,10 @@ def doctor(
         raise typer.Exit(2) from exc
     typer.echo(render_json(report) if json_output else render_text(report))
     raise typer.Exit(0 if report.clean else 1)
+
+
+def click_command() -> click.Command:
+    """`scaffold doctor`."""
+    app = typer.Typer()
+    app.command("doctor")(doctor)
+    return typer.main.get_command(app)

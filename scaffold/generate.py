@@ -1,4 +1,7 @@
-"""`run_new`: the pipeline behind `scaffold new`, usable from Python."""
+"""`run_new`: the pipeline behind `scaffold new`, usable from Python.
+
+answers -> render (copier, into a staging folder) -> uv lock -> git init -> move into place.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,10 @@ from typing import Any
 from scaffold.answers import Answers, Asker, check_project_name, resolve_answers
 from scaffold.destination import check_destination, staged_destination
 from scaffold.gitinit import run_git_init
+from scaffold.lockfile import LockResult, run_uv_lock
 from scaffold.questions import load_questions
 from scaffold.render import run_render
-from scaffold.source import resolve_source
+from scaffold.source import TemplateSource, resolve_source
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,9 @@ class NewResult:
     answers: Answers
     files_relpaths: tuple[str, ...]
     commit: str | None
+    template_version: str
+    lock: LockResult | None
+    moved_aside_abspath: Path | None
 
 
 def run_new(
@@ -32,27 +39,39 @@ def run_new(
     data: Mapping[str, Any] | None = None,
     ask: Asker | None = None,
     git: bool = True,
+    lock: bool = True,
     force: bool = False,
     quiet: bool = True,
+    source: TemplateSource | None = None,
 ) -> NewResult:
-    """Validate every answer, render into a staging folder, commit it, then move it into place.
+    """Validate every answer, render into a staging folder, lock, commit, then move into place.
 
     `data` holds explicit answers by question name; the rest come from `ask` or the defaults.
+    An old destination is only replaced with `force`, and is moved aside, never deleted.
     """
-    source = resolve_source()
+    source = source or resolve_source()
     questions = load_questions(source.copier_yml_abspath)
     check_project_name(name, questions)
     dst_abspath = Path(output_dir).absolute() / name
     # Checked before the wizard so nobody answers ten questions to hit this.
     check_destination(dst_abspath, force=force)
     answers = resolve_answers(questions, project_name=name, explicit=data or {}, ask=ask)
-    with staged_destination(dst_abspath, force=force) as staging_abspath:
+    with staged_destination(dst_abspath, force=force) as (staging_abspath, moved_aside):
         run_render(answers=answers, source=source, dst_abspath=staging_abspath, quiet=quiet)
+        locked = run_uv_lock(staging_abspath) if lock else None
         files = list_files(staging_abspath)
         commit = None
         if git:
             commit = run_git_init(staging_abspath, message=f"Initial commit from scaffold ({name})")
-    return NewResult(dst_abspath, answers, files, commit)
+    return NewResult(
+        project_abspath=dst_abspath,
+        answers=answers,
+        files_relpaths=files,
+        commit=commit,
+        template_version=source.tag,
+        lock=locked,
+        moved_aside_abspath=moved_aside[0] if moved_aside else None,
+    )
 
 
 def list_files(root_abspath: Path) -> tuple[str, ...]:
