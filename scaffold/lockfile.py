@@ -49,3 +49,24 @@ def run_uv_lock(project_abspath: Path) -> LockResult:
         last = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:] or ["no output"]
         return LockResult(False, f"uv lock failed ({last[0].strip()})")
     return LockResult(True)
+
+
+def refresh_lock(project_abspath: Path) -> LockResult | None:
+    """After an update: re-lock when uv.lock no longer matches pyproject.toml (None: no lock)."""
+    if not (project_abspath / "uv.lock").is_file():
+        return None
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT"}}
+    try:
+        check = subprocess.run(
+            [uv_executable(), "lock", "--check", "--quiet", "--no-progress"],
+            cwd=project_abspath,
+            env=env,
+            capture_output=True,
+            timeout=LOCK_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return LockResult(False, f"uv lock --check did not finish: {err}")
+    if check.returncode == 0:
+        return LockResult(True)
+    return run_uv_lock(project_abspath)

@@ -31,7 +31,10 @@ INCOMING_REF = "refs/scaffold/incoming"
 
 
 def default_root() -> Path:
-    """`<user cache dir>/scaffold` (platformdirs; XDG_CACHE_HOME on Linux)."""
+    """$SCAFFOLD_CACHE_DIR, else `<user cache dir>/scaffold` (platformdirs; XDG on Linux)."""
+    override = os.environ.get("SCAFFOLD_CACHE_DIR")
+    if override:
+        return Path(override).expanduser().absolute()
     return Path(platformdirs.user_cache_dir("scaffold", appauthor=False))
 
 

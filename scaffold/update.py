@@ -65,6 +65,8 @@ def update(
         f"Updated {path.absolute()}: template {outcome.old_version} -> {outcome.new_version}"
     )
     typer.echo("\n".join(f"  {line}" for line in outcome.changed) or "  no files changed")
+    if outcome.lock is not None and not outcome.lock.locked:
+        typer.echo(f"uv.lock could not be refreshed ({outcome.lock.problem}): run `uv lock`")
     if outcome.conflicts:
         raise ScaffoldError(
             f"{len(outcome.conflicts)} file(s) have conflicts: {', '.join(outcome.conflicts)}"

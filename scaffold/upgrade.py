@@ -18,6 +18,7 @@ from packaging.version import InvalidVersion, Version
 from scaffold.answers import NAME_QUESTION, resolve_answers
 from scaffold.errors import GitError, InvalidAnswerError, UserMessageError
 from scaffold.git import identity_args, is_work_tree, run_git
+from scaffold.lockfile import LockResult, refresh_lock
 from scaffold.questions import load_questions
 from scaffold.releases import read_releases, tag_for, version_of
 from scaffold.render import run_copier_update
@@ -61,6 +62,7 @@ class UpdateResult:
     changed: tuple[str, ...]
     conflicts: tuple[str, ...]
     anchored: bool
+    lock: LockResult | None = None
 
 
 def load_project(path: Path) -> Project:
@@ -251,6 +253,8 @@ def run_update(
     failure = run_copier_update(
         dst_abspath=project.abspath, vcs_ref=source.tag, data=values, quiet=quiet
     )
+    # A template's new dependencies would leave uv.lock stale (and `uv sync --locked` failing).
+    lock = refresh_lock(project.abspath)
     after = load_project(path)
     status = run_git("status", "--porcelain", "--untracked-files=all", cwd=project.abspath)
     changed = tuple(line for line in status.splitlines() if line.strip())
@@ -263,6 +267,7 @@ def run_update(
         changed=changed,
         conflicts=conflicts,
         anchored=anchored_project is not project,
+        lock=lock,
     )
 
 

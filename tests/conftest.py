@@ -1,7 +1,13 @@
-"""Fixtures for the CLI's unit tests: a CliRunner over the app and an isolated git identity."""
+"""Fixtures for the CLI's unit tests, and one template store per test process.
+
+SCAFFOLD_CACHE_DIR points every scaffold this session runs (in-process or as a subprocess) at a
+store of its own, so tests never read or fill the developer's `~/.cache/scaffold`.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +15,9 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from scaffold.cli import app
+
+if "SCAFFOLD_CACHE_DIR" not in os.environ:
+    os.environ["SCAFFOLD_CACHE_DIR"] = tempfile.mkdtemp(prefix="scaffold-test-store-")
 
 Invoke = Callable[..., Result]
 

@@ -10,13 +10,13 @@ import pytest
 from scaffold.answers import check_project_name, resolve_answers
 from scaffold.errors import InvalidAnswerError
 from scaffold.questions import Question, load_questions, parse_question
-from scaffold.source import resolve_source
+from scaffold.source import questions_file
 
 
 @pytest.fixture(scope="module")
 def questions() -> tuple[Question, ...]:
     """The real questions from copier.yml."""
-    return load_questions(resolve_source().copier_yml_abspath)
+    return load_questions(questions_file())
 
 
 @pytest.mark.parametrize(

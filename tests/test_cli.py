@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,12 +15,11 @@ from conftest import Invoke
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from scaffold import NewResult, __version__
+from scaffold import NewResult
 from scaffold import new as new_module
 from scaffold.answers import Answers
-from scaffold.cli import app
 from scaffold.questions import load_questions, parse_question
-from scaffold.source import resolve_source
+from scaffold.source import installed_version, questions_file
 
 REPO_ABSPATH = Path(__file__).resolve().parent.parent
 COPIER_YML = yaml.safe_load((REPO_ABSPATH / "copier.yml").read_text())
@@ -40,11 +40,11 @@ def answers_file(project: Path) -> dict[str, object]:
 
 def test_every_copier_question_is_a_flag() -> None:
     """Flags come from copier.yml: one per question, project_name being the NAME argument."""
-    new_command = get_command(app).commands["new"]  # type: ignore[attr-defined]
+    new_command = new_module.click_command()
     options = {opt for param in new_command.params for opt in param.opts}
     expected = {"--" + name.replace("_", "-") for name in QUESTION_NAMES if name != "project_name"}
     assert expected <= options
-    assert {"--yes", "-y", "--no-git", "--force", "--output-dir"} <= options | {
+    assert {"--yes", "-y", "--no-git", "--no-lock", "--force", "--output-dir"} <= options | {
         opt for param in new_command.params for opt in param.secondary_opts
     }
     assert "--project-name" not in options
@@ -53,11 +53,11 @@ def test_every_copier_question_is_a_flag() -> None:
 def test_version(invoke: Invoke) -> None:
     result = invoke("--version")
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"scaffold {__version__}"
+    assert result.stdout.strip() == f"scaffold {installed_version()}"
 
 
 def test_flag_help_shows_choices_and_static_default_from_copier_yml(invoke: Invoke) -> None:
-    new_command = get_command(app).commands["new"]  # type: ignore[attr-defined]
+    new_command = new_module.click_command()
     helps = {param.name: param.help for param in new_command.params}
     assert helps["target"] == (
         "What are you building? (choices: crud, ml-serving, full-stack; default: crud)"
@@ -79,7 +79,7 @@ def test_every_flag_reaches_the_answers_file(invoke: Invoke, tmp_path: Path) -> 
         "python_version": "3.12",
     }
     argv = [arg for key, v in flags.items() for arg in ("--" + key.replace("_", "-"), v)]
-    result = invoke("new", "orders", *argv, "--no-git", "--yes")
+    result = invoke("new", "orders", *argv, "--no-git", "--no-lock", "--yes")
     assert result.exit_code == 0, result.output
     answers = answers_file(tmp_path / "orders")
     assert {key: answers[key] for key in flags} == flags
@@ -88,7 +88,7 @@ def test_every_flag_reaches_the_answers_file(invoke: Invoke, tmp_path: Path) -> 
 
 
 def test_yes_accepts_the_defaults_and_prints_a_summary(invoke: Invoke, tmp_path: Path) -> None:
-    result = invoke("new", "my-svc", "--yes", "--no-git")
+    result = invoke("new", "my-svc", "--yes", "--no-git", "--no-lock")
     assert result.exit_code == 0, result.output
     answers = answers_file(tmp_path / "my-svc")
     assert answers["target"] == "crud"
@@ -101,11 +101,16 @@ def test_yes_accepts_the_defaults_and_prints_a_summary(invoke: Invoke, tmp_path:
         assert line in summary
     files = sum(1 for path in (tmp_path / "my-svc").rglob("*") if path.is_file())
     assert f"files      {files} written" in summary
-    assert "cd my-svc\n  uv sync\n  uv run pytest" in summary
+    uv = "uv" if shutil.which("uv") else str(Path(sys.executable).parent / "uv")
+    # Absolute paths: the block works pasted into a new shell, wherever that starts.
+    next_block = f"Next:\n  cd {tmp_path / 'my-svc'}\n  {uv} sync --locked\n  {uv} run pytest\n"
+    assert next_block in summary
 
 
 def test_output_dir_is_created(invoke: Invoke, tmp_path: Path) -> None:
-    result = invoke("new", "svc", "--yes", "--no-git", "--output-dir", tmp_path / "a" / "b")
+    result = invoke(
+        "new", "svc", "--yes", "--no-git", "--no-lock", "--output-dir", tmp_path / "a" / "b"
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "a" / "b" / "svc" / ".copier-answers.yml").is_file()
 
@@ -163,9 +168,9 @@ def test_unknown_flag_is_a_usage_error(invoke: Invoke, tmp_path: Path) -> None:
 def test_existing_non_empty_destination_is_refused(invoke: Invoke, tmp_path: Path) -> None:
     (tmp_path / "svc").mkdir()
     (tmp_path / "svc" / "notes.txt").write_text("mine")
-    result = invoke("new", "svc", "--yes", "--no-git")
+    result = invoke("new", "svc", "--yes", "--no-git", "--no-lock")
     assert result.exit_code == 2
-    assert "exists and is not empty (pass --force" in result.stderr
+    assert "exists and is not empty (--force moves it aside" in result.stderr
     assert listing(tmp_path) == ["svc", "svc/notes.txt"]
     assert (tmp_path / "svc" / "notes.txt").read_text() == "mine"
 
@@ -180,20 +185,66 @@ def test_destination_that_is_a_file_is_refused_even_with_force(
     assert (tmp_path / "svc").read_text() == "a file"
 
 
-def test_force_replaces_a_non_empty_destination(invoke: Invoke, tmp_path: Path) -> None:
-    (tmp_path / "svc").mkdir()
-    (tmp_path / "svc" / "stale.py").write_text("old")
-    result = invoke("new", "svc", "--yes", "--no-git", "--force", "--framework", "flask")
+def test_force_moves_a_plain_folder_aside_and_says_where(invoke: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "svc" / "notes").mkdir(parents=True)
+    (tmp_path / "svc" / "notes" / "mine.txt").write_text("mine")
+    result = invoke(
+        "new", "svc", "--yes", "--no-git", "--no-lock", "--force", "--framework", "flask"
+    )
     assert result.exit_code == 0, result.output
-    assert not (tmp_path / "svc" / "stale.py").exists()
     assert answers_file(tmp_path / "svc")["framework"] == "flask"
-    # The swap leaves no staging or retired folders beside the project.
-    assert [path.name for path in tmp_path.iterdir()] == ["svc"]
+    assert not (tmp_path / "svc" / "notes").exists()
+    # Nothing lost: the old folder sits beside the new one, and the summary names it.
+    aside = [path for path in tmp_path.iterdir() if path.name != "svc"]
+    assert len(aside) == 1 and aside[0].name.startswith("svc.replaced-"), aside
+    assert (aside[0] / "notes" / "mine.txt").read_text() == "mine"
+    assert f"the old folder was moved to {aside[0]}" in result.stdout
+
+
+def test_force_refuses_a_git_repository_with_commits(invoke: Invoke, tmp_path: Path) -> None:
+    project = tmp_path / "svc"
+    assert invoke("new", "svc", "--yes", "--no-lock").exit_code == 0
+    (project / "untracked.txt").write_text("not committed")
+    before = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    result = invoke("new", "svc", "--yes", "--no-lock", "--force")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    assert "is a git repository with commits" in result.stderr
+    assert f"scaffold update {project}" in result.stderr
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["svc"]
+
+
+def test_a_name_too_long_for_the_file_system_is_exit_2(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "a" * 300, "--yes", "--no-git", "--no-lock")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1
+    assert "longer than this file system allows" in result.stderr
+    assert listing(tmp_path) == []
+
+
+def test_an_os_failure_is_one_line_and_debug_shows_the_traceback(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(project_abspath: Path) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("scaffold.generate.run_git_init", lambda path, message: disk_full(path))
+    result = invoke("new", "svc", "--yes", "--no-lock")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "scaffold: failed: OSError: [Errno 28] No space left on device"
+        " (run with --debug for the traceback)\n"
+    )
+    assert listing(tmp_path) == []
+    result = invoke("--debug", "new", "svc", "--yes", "--no-lock")
+    assert isinstance(result.exception, OSError)
+    assert listing(tmp_path) == []
 
 
 def test_existing_empty_destination_is_used(invoke: Invoke, tmp_path: Path) -> None:
     (tmp_path / "svc").mkdir()
-    result = invoke("new", "svc", "--yes", "--no-git")
+    result = invoke("new", "svc", "--yes", "--no-git", "--no-lock")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "svc" / ".copier-answers.yml").is_file()
 
@@ -211,7 +262,9 @@ def test_no_tty_is_fine_when_flags_answer_everything(invoke: Invoke, tmp_path: P
     answers |= {"project_slug": "svc", "description": "d", "author_name": "A"}
     answers |= {"author_email": "a@b.co", "python_version": "3.13"}
     argv = [arg for key, v in answers.items() for arg in ("--" + key.replace("_", "-"), v)]
-    result = invoke("new", "svc", *argv, "--rate-limit", "--no-redis", "--no-git", stdin="")
+    result = invoke(
+        "new", "svc", *argv, "--rate-limit", "--no-redis", "--no-git", "--no-lock", stdin=""
+    )
     assert result.exit_code == 0, result.output
     assert answers_file(tmp_path / "svc")["python_version"] == "3.13"
 
@@ -221,7 +274,7 @@ def test_a_question_added_to_copier_yml_becomes_a_flag(
 ) -> None:
     """Flags are generated: a new bool question yields --x/--no-x and reaches run_new's data."""
     questions = (
-        *load_questions(resolve_source().copier_yml_abspath),
+        *load_questions(questions_file()),
         parse_question("health_checks", {"type": "bool", "default": False, "help": "Checks?"}),
     )
     received: dict[str, Any] = {}
@@ -230,9 +283,9 @@ def test_a_question_added_to_copier_yml_becomes_a_flag(
         # Only flag parsing is under test: the real copier.yml has no health_checks question.
         received.update(kwargs)
         answers = Answers({"project_name": kwargs["name"], **kwargs["data"]})
-        return NewResult(tmp_path / kwargs["name"], answers, (), None)
+        return NewResult(tmp_path / kwargs["name"], answers, (), None, "v0", None, None)
 
-    monkeypatch.setattr(new_module, "run_new", fake_run_new)
+    monkeypatch.setattr("scaffold.generate.run_new", fake_run_new)
     one_command = typer.Typer()
     one_command.command("new")(new_module.build_command(questions))
     params = {param.name: param for param in get_command(one_command).params}

@@ -9,7 +9,7 @@ import yaml
 
 from scaffold.errors import ScaffoldError
 from scaffold.questions import Question, load_questions, parse_question, to_bool
-from scaffold.source import resolve_source
+from scaffold.source import questions_file
 
 REPO_ABSPATH = Path(__file__).resolve().parent.parent
 
@@ -17,7 +17,7 @@ REPO_ABSPATH = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def questions() -> dict[str, Question]:
     """The real questions, by name."""
-    return {q.name: q for q in load_questions(resolve_source().copier_yml_abspath)}
+    return {q.name: q for q in load_questions(questions_file())}
 
 
 def test_every_question_loads_in_declaration_order(questions: dict[str, Question]) -> None:

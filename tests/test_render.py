@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ import yaml
 from conftest import Invoke
 from copier._main import Worker
 
-from scaffold import NewResult, run_new, source
+from scaffold import NewResult, run_new
 from scaffold.destination import staged_destination
+from scaffold.source import checkout_source
+from scaffold.store import TemplateStore
 
 REPO_ABSPATH = Path(__file__).resolve().parent.parent
 
@@ -32,7 +35,7 @@ def listing(root: Path) -> list[str]:
 
 @pytest.mark.usefixtures("no_git_identity")
 def test_git_init_makes_one_commit_and_a_clean_tree(invoke: Invoke, tmp_path: Path) -> None:
-    result = invoke("new", "svc", "--yes")
+    result = invoke("new", "svc", "--yes", "--no-lock")
     assert result.exit_code == 0, result.output
     project = tmp_path / "svc"
     assert git(project, "rev-list", "--count", "HEAD") == "1"
@@ -61,7 +64,7 @@ def test_git_init_keeps_a_configured_identity(
     config.write_text("[user]\n\tname = Ada\n\temail = ada@example.org\n")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    assert invoke("new", "svc", "--yes").exit_code == 0
+    assert invoke("new", "svc", "--yes", "--no-lock").exit_code == 0
     assert git(tmp_path / "svc", "log", "-1", "--format=%an <%ae>") == "Ada <ada@example.org>"
 
 
@@ -79,7 +82,7 @@ def test_ctrl_c_while_copier_renders_leaves_nothing(
         rendered.append(Path(self.dst_path))
 
     monkeypatch.setattr(Worker, "_render_file", interrupted)
-    result = invoke("new", "svc", "--yes")
+    result = invoke("new", "svc", "--yes", "--no-lock")
     assert result.exit_code == 130
     assert result.stderr.strip() == "scaffold: aborted; nothing was written"
     assert len(rendered) == 1
@@ -92,10 +95,13 @@ def test_ctrl_c_while_copier_renders_leaves_nothing(
 def test_failing_post_render_step_leaves_nothing(
     invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(shutil, "which", lambda _name, *a, **k: None)
+    def unreachable(project_abspath: Path) -> None:
+        raise subprocess.TimeoutExpired(["uv", "lock"], 300)
+
+    monkeypatch.setattr("scaffold.generate.run_uv_lock", unreachable)
     result = invoke("new", "svc", "--yes", "--output-dir", tmp_path / "new" / "parent")
-    assert result.exit_code == 2
-    assert "git is not installed: install it or pass --no-git" in result.stderr
+    assert result.exit_code == 1
+    assert result.stderr.startswith("scaffold: failed: TimeoutExpired: Command '['uv', 'lock']'")
     # Even the output folders made for the project are removed again.
     assert listing(tmp_path) == []
 
@@ -104,7 +110,7 @@ def test_staging_failure_keeps_an_existing_destination(tmp_path: Path) -> None:
     dst = tmp_path / "svc"
     dst.mkdir()
     (dst / "keep.txt").write_text("mine")
-    with pytest.raises(RuntimeError), staged_destination(dst, force=True) as staging:
+    with pytest.raises(RuntimeError), staged_destination(dst, force=True) as (staging, _aside):
         (staging / "half.txt").write_text("partial")
         raise RuntimeError("render failed")
     assert listing(tmp_path) == ["svc", "svc/keep.txt"]
@@ -113,7 +119,7 @@ def test_staging_failure_keeps_an_existing_destination(tmp_path: Path) -> None:
 def test_project_folder_follows_the_umask(invoke: Invoke, tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        assert invoke("new", "svc", "--yes", "--no-git").exit_code == 0
+        assert invoke("new", "svc", "--yes", "--no-git", "--no-lock").exit_code == 0
     finally:
         os.umask(old)
     assert (tmp_path / "svc").stat().st_mode & 0o777 == 0o755
@@ -127,6 +133,7 @@ def test_run_new_is_a_keyword_only_python_api(tmp_path: Path) -> None:
         output_dir=tmp_path,
         data={"framework": "flask", "database": "sqlite"},
         git=False,
+        lock=False,
     )
     assert isinstance(result, NewResult)
     assert result.project_abspath == tmp_path / "svc"
@@ -136,34 +143,99 @@ def test_run_new_is_a_keyword_only_python_api(tmp_path: Path) -> None:
     assert {k: answers[k] for k in result.answers} == dict(result.answers)
 
 
-def test_checkout_source_renders_head_plus_uncommitted_edits(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    checkout = copy_template(tmp_path / "checkout")
-    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t"]):
-        git(checkout, *args, *(["commit", "-qm", "v1"] if args[0] == "-c" else []))
+def clone_with_debris(tmp_path: Path) -> Path:
+    """A clone of this repository holding what a user's checkout collects: a generated project
+    with its own git history, a virtualenv and stray files, none of them tracked or ignored."""
+    checkout = tmp_path / "checkout"
+    git(tmp_path, "clone", "--quiet", str(REPO_ABSPATH), str(checkout))
+    nested = checkout / "myapi"
+    nested.mkdir()
+    (nested / "app.py").write_text("print('mine')\n")
+    git(nested, "init", "--quiet")
+    git(nested, "add", "--all")
+    git(nested, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "mine")
+    venv = checkout / "env"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (checkout / "notes.txt").write_text("scratch\n")
+    (checkout / "build-output").mkdir()
+    (checkout / "build-output" / "a.whl").write_bytes(b"PK\x03\x04")
+    return checkout
+
+
+def test_checkout_source_renders_head_plus_uncommitted_template_edits(tmp_path: Path) -> None:
+    checkout = clone_with_debris(tmp_path)
     (checkout / "templates" / "fastapi" / "EDITED.md").write_text("not committed yet\n")
-    monkeypatch.setattr(source, "CHECKOUT_ABSPATH", checkout)
-    resolved = source.resolve_source()
-    assert (resolved.src_path, resolved.vcs_ref) == (str(checkout), "HEAD")
-    run_new(name="svc", output_dir=tmp_path / "out", git=False)
+    store = TemplateStore(tmp_path / "store")
+    store.root.mkdir()
+    store.ensure_repo()
+    resolved = checkout_source(checkout, store)
+    head = git(checkout, "rev-parse", "HEAD")
+    assert "+dirty." in resolved.tag or ".dirty." in resolved.tag, resolved.tag
+    assert resolved.src_path == str(store.bundle_abspath)
+    run_new(name="svc", output_dir=tmp_path / "out", git=False, lock=False, source=resolved)
     project = tmp_path / "out" / "svc"
     assert (project / "EDITED.md").read_text() == "not committed yet\n"
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    assert answers["_src_path"] == str(checkout)
-    assert answers["_commit"]
+    assert (answers["_src_path"], answers["_commit"]) == (str(store.bundle_abspath), resolved.tag)
+    # The snapshot holds the template edits on top of HEAD, and nothing else of the checkout.
+    snapshot = store.tags()[resolved.tag]
+    changed = store.git("diff", "--name-only", head, snapshot).split()
+    assert changed == ["templates/fastapi/EDITED.md"]
+    # The same edits give the same snapshot, so rendering twice adds no second tag.
+    assert checkout_source(checkout, store).tag == resolved.tag
+    # The checkout itself is left as it was: no commit, no staged file, debris untouched.
+    assert git(checkout, "rev-parse", "HEAD") == head
+    assert git(checkout, "diff", "--cached", "--name-only") == ""
+    assert (checkout / "myapi" / "app.py").read_text() == "print('mine')\n"
 
 
-# The packaged (wheel) source, a git bundle copied to the user cache: tests/test_update.py.
-
-
-def copy_template(dst: Path) -> Path:
-    """The template part of this repository (what the wheel ships), copied to dst."""
-    dst.mkdir(parents=True)
-    shutil.copy2(REPO_ABSPATH / "copier.yml", dst / "copier.yml")
-    shutil.copytree(
-        REPO_ABSPATH / "templates",
-        dst / "templates",
-        ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", ".venv"),
+def test_a_checkout_full_of_debris_still_renders_and_tests(tmp_path: Path) -> None:
+    """The scaffold of a cluttered checkout (nested repo, venv, stray files) renders, and its
+    fast tests pass with the clutter present (the README's first command used to break both)."""
+    checkout = clone_with_debris(tmp_path)
+    # The working tree's scaffold/ and tests/ (this change may be uncommitted).
+    for folder in ("scaffold", "tests"):
+        shutil.rmtree(checkout / folder)
+        shutil.copytree(
+            REPO_ABSPATH / folder,
+            checkout / folder,
+            ignore=shutil.ignore_patterns("__pycache__", "*.py[co]", "_template"),
+        )
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "scaffold", "new", "svc", "--yes", "--no-lock"],
+        cwd=out,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
-    return dst
+    assert proc.returncode == 0, proc.stderr
+    assert f"checkout {checkout}" not in proc.stdout  # rendered from the store, not the clone
+    assert (out / "svc" / ".copier-answers.yml").is_file()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-x",
+            "tests/test_render.py",
+            "-k",
+            "git_init or run_new",
+            "tests/test_answers.py",
+        ],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:]

@@ -1,4 +1,11 @@
-"""Upgrade paths: two real template releases built from our templates in a temporary git repo."""
+"""Updates on real git history: this repository's releases, and two commits made on a clone.
+
+`one` and `two` are template versions cut from a clone of this repository: the working tree's
+templates committed (one), then a second commit that edits a file users edit, one they don't,
+and adds a file (two). Both are added to a template store of this module's own, exactly as a
+scaffold running from that clone would. The real v0.1.0 (from the release record) provides the
+v0.2.0 migration path (migrations/README -> README.md).
+"""
 
 from __future__ import annotations
 
@@ -15,26 +22,26 @@ import yaml
 from bake import REPO_ABSPATH, clean_env, run, uv_executable
 from conftest import Invoke
 
-from scaffold import run_new, source
-from scaffold.bundle import build_bundle, bundle_tags
+from scaffold import run_new
 from scaffold.gitinit import run_git_init
+from scaffold.releases import read_releases
+from scaffold.source import TemplateSource, checkout_source
+from scaffold.store import TemplateStore, open_store
 
-V1, V2 = "v0.1.0", "v0.2.0"
 SLUG = "svc"
-# Template edits of release two, relative to templates/fastapi (the variant these tests render).
-README = "README.md.jinja"
-DOCKERIGNORE = ".dockerignore"
-NEW_TEST = "tests/test_release_two.py.jinja"
+ANSWERS = {"framework": "fastapi", "target": "crud", "database": "sqlite"}
+README = "templates/fastapi/README.md.jinja"
+TEMPLATE_LINE = "Release two of the template added this line."
+USER_LINE = "Notes the project's owner added."
+V2_DOCKERIGNORE_LINE = "*.sqlite3"
+NEW_TEST = "templates/fastapi/tests/test_release_two.py.jinja"
 NEW_TEST_BODY = (
     "import {{ project_slug }}\n\n\n"
     "def test_package_imports() -> None:\n"
     '    assert {{ project_slug }}.__name__ == "{{ project_slug }}"\n'
 )
-TEMPLATE_LINE = "Release two of the template added this line."
-USER_LINE = "Notes the project's owner added."
-V2_DOCKERIGNORE_LINE = "*.sqlite3"
-MOVED_LINE = "Release two moved this file to README.md."
-ANSWERS = {"framework": "fastapi", "target": "crud", "database": "sqlite", "project_name": SLUG}
+OLD_README = "migrations/README"
+CONFLICT = "<<<<<<< before updating"
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -43,60 +50,76 @@ def git(cwd: Path, *args: str) -> str:
     return run(["git", *identity, *args], cwd=cwd).stdout
 
 
-def copy_templates(dst: Path) -> None:
-    """The repository's copier.yml and templates (working tree), without caches."""
-    dst.mkdir(parents=True)
-    shutil.copy2(REPO_ABSPATH / "copier.yml", dst / "copier.yml")
+def overlay_working_tree(clone: Path) -> None:
+    """The working tree's templates, copier.yml and changelog (this change may be uncommitted)."""
+    for name in ("copier.yml", "CHANGELOG.md"):
+        shutil.copy2(REPO_ABSPATH / name, clone / name)
+    shutil.rmtree(clone / "templates")
     shutil.copytree(
         REPO_ABSPATH / "templates",
-        dst / "templates",
+        clone / "templates",
         ignore=shutil.ignore_patterns("__pycache__", ".venv", "*.pyc", ".*_cache"),
     )
 
 
-def make_release_two(repo: Path) -> None:
-    """v0.2.0: changes a file users edit, one they don't, adds a file, moves one (migration)."""
-    fastapi = repo / "templates" / "fastapi"
-    readme = (fastapi / README).read_text().splitlines(keepends=True)
+def make_release_two(clone: Path) -> None:
+    """Change a file users edit, one they don't, and add a file; commit."""
+    readme = (clone / README).read_text().splitlines(keepends=True)
     # After the title: far from the end, where the user's edit goes.
-    (fastapi / README).write_text("".join([readme[0], f"\n{TEMPLATE_LINE}\n", *readme[1:]]))
-    with (fastapi / DOCKERIGNORE).open("a") as handle:
+    (clone / README).write_text("".join([readme[0], f"\n{TEMPLATE_LINE}\n", *readme[1:]]))
+    with (clone / "templates/fastapi/.dockerignore").open("a") as handle:
         handle.write(f"{V2_DOCKERIGNORE_LINE}\n")
-    (fastapi / NEW_TEST).write_text(NEW_TEST_BODY)
-    # The folder's own name may be templated (e.g. dropped when there is no database).
-    for readme_abspath in sorted(repo.glob("templates/*/*migrations*/README")):
-        moved = readme_abspath.with_name("README.md").relative_to(repo)
-        git(repo, "mv", str(readme_abspath.relative_to(repo)), str(moved))
-        (repo / moved).write_text(f"{MOVED_LINE}\n" + (repo / moved).read_text())
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "release two")
-    git(repo, "tag", V2)
+    (clone / NEW_TEST).write_text(NEW_TEST_BODY)
+    git(clone, "add", "--all")
+    git(clone, "commit", "--quiet", "-m", "release two")
+
+
+@dataclass(frozen=True)
+class Versions:
+    """The module's store and the template versions in it."""
+
+    store: TemplateStore
+    one: TemplateSource
+    two: TemplateSource
 
 
 @pytest.fixture(scope="module")
-def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A git repo of our templates tagged v0.1.0, then changed and tagged v0.2.0."""
-    repo = tmp_path_factory.mktemp("template") / "repo"
-    copy_templates(repo)
-    # Release one keeps v0.1.0's layout: migrations/README, which v0.2.0 renamed to README.md.
-    for readme_abspath in sorted(repo.glob("templates/*/*migrations*/README.md")):
-        readme_abspath.rename(readme_abspath.with_name("README"))
-    git(repo, "init", "--quiet")
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "release one")
-    git(repo, "tag", V1)
-    make_release_two(repo)
-    return repo
+def versions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Versions]:
+    """Versions one and two, added to a store this module's scaffold commands use too."""
+    base = tmp_path_factory.mktemp("history")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCAFFOLD_CACHE_DIR", str(base / "store"))
+        store = open_store()
+        clone = base / "clone"
+        git(base, "clone", "--quiet", "--no-local", str(REPO_ABSPATH), str(clone))
+        overlay_working_tree(clone)
+        git(clone, "add", "--all")
+        git(clone, "commit", "--quiet", "--allow-empty", "-m", "the working tree")
+        one = checkout_source(clone, store)
+        make_release_two(clone)
+        two = checkout_source(clone, store)
+        yield Versions(store, one, two)
+
+
+@pytest.fixture
+def to_two(versions: Versions, monkeypatch: pytest.MonkeyPatch) -> Versions:
+    """`scaffold update` of this test moves projects to version two."""
+    monkeypatch.setattr("scaffold.upgrade.resolve_source", lambda: versions.two)
+    return versions
 
 
 @dataclass(frozen=True)
 class Generated:
-    """A project rendered from release one and committed."""
+    """A generated project, committed."""
 
     path: Path
 
     def read(self, relpath: str) -> str:
         return (self.path / relpath).read_text()
+
+    def append(self, relpath: str, text: str) -> None:
+        with (self.path / relpath).open("a") as handle:
+            handle.write(text)
 
     def commit_all(self, message: str) -> None:
         git(self.path, "add", "--all")
@@ -105,87 +128,76 @@ class Generated:
     def status(self) -> str:
         return git(self.path, "status", "--porcelain")
 
+    def answers(self) -> dict[str, str]:
+        data = yaml.safe_load(self.read(".copier-answers.yml"))
+        assert isinstance(data, dict)
+        return data
+
 
 @pytest.fixture
-def project(template_repo: Path, tmp_path: Path) -> Iterator[Generated]:
-    """A FastAPI CRUD (SQLite) project from v0.1.0, with the user's README edit committed."""
-    path = tmp_path / SLUG
-    copier.run_copy(str(template_repo), path, data=ANSWERS, vcs_ref=V1, defaults=True, quiet=True)
-    run_git_init(path, message="generated")
-    generated = Generated(path)
-    with (path / "README.md").open("a") as handle:
-        handle.write(f"\n{USER_LINE}\n")
+def project(versions: Versions, tmp_path: Path) -> Generated:
+    """A FastAPI CRUD (SQLite) project from version one, with the user's README edit committed."""
+    result = run_new(name=SLUG, output_dir=tmp_path, data=ANSWERS, lock=False, source=versions.one)
+    generated = Generated(result.project_abspath)
+    generated.append("README.md", f"\n{USER_LINE}\n")
     generated.commit_all("user edit")
-    yield generated
+    return generated
 
 
-def test_update_keeps_edits_applies_changes_and_runs_the_migration(
-    project: Generated, invoke: Invoke
+@pytest.fixture
+def from_v010(versions: Versions, tmp_path: Path) -> Generated:
+    """The same project from the real release v0.1.0, before migrations/README was renamed."""
+    path = tmp_path / SLUG
+    data = {**ANSWERS, "project_name": SLUG}
+    src = str(versions.store.bundle_abspath)
+    copier.run_copy(src, path, data=data, vcs_ref="v0.1.0", defaults=True, quiet=True)
+    run_git_init(path, message="generated from v0.1.0")
+    return Generated(path)
+
+
+def test_the_release_record_resolves_this_repositorys_releases() -> None:
+    releases = {release.version: release.commit for release in read_releases(REPO_ABSPATH)}
+    # v0.1.0 is the commit that wrote CHANGELOG.md's v0.1.0 (CRUD only; update and bundles).
+    assert releases["0.1.0"].startswith("a2094e6")
+    assert "0.2.0" in releases
+
+
+def test_update_keeps_edits_applies_changes_and_reports_both_versions(
+    to_two: Versions, project: Generated, invoke: Invoke
 ) -> None:
-    assert "_commit: v0.1.0" in project.read(".copier-answers.yml")
-    assert (project.path / "migrations" / "README").is_file()
+    assert project.answers()["_commit"] == to_two.one.tag
     result = invoke("update", project.path)
     assert result.exit_code == 0, result.output
-    assert "template v0.1.0 -> v0.2.0" in result.output
+    assert f"template {to_two.one.tag} -> {to_two.two.tag}" in result.output
     readme = project.read("README.md")
-    assert USER_LINE in readme and TEMPLATE_LINE in readme, readme
-    assert "<<<<<<<" not in readme
+    assert USER_LINE in readme and TEMPLATE_LINE in readme and CONFLICT not in readme
     assert V2_DOCKERIGNORE_LINE in project.read(".dockerignore")
     assert (project.path / "tests" / "test_release_two.py").is_file()
-    # The v0.2.0 migration moved the file before the merge: no stale copy, no conflict.
-    assert not (project.path / "migrations" / "README").exists()
-    assert (project.path / "migrations" / "README.md").is_file()
-    assert "_commit: v0.2.0" in project.read(".copier-answers.yml")
+    assert project.answers()["_commit"] == to_two.two.tag
     assert "tests/test_release_two.py" in result.output
     assert git(project.path, "diff", "--name-only", "--diff-filter=U") == ""
 
 
-def test_migration_carries_edits_of_the_moved_file(project: Generated, invoke: Invoke) -> None:
-    with (project.path / "migrations" / "README").open("a") as handle:
-        handle.write(f"{USER_LINE}\n")
-    project.commit_all("edit the file release two moves")
+def test_check_and_update_agree_before_and_after(
+    to_two: Versions, project: Generated, invoke: Invoke
+) -> None:
+    head = git(project.path, "rev-parse", "HEAD")
+    result = invoke("update", project.path, "--check")
+    assert result.exit_code == 1, result.output
+    assert f"{to_two.one.tag} -> {to_two.two.tag}" in result.output
+    assert project.status() == "" and git(project.path, "rev-parse", "HEAD") == head
+    assert invoke("update", project.path).exit_code == 0
+    project.commit_all("update to two")
+    result = invoke("update", project.path, "--check")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"up to date with template version {to_two.two.tag}"
     result = invoke("update", project.path)
     assert result.exit_code == 0, result.output
-    moved = project.read("migrations/README.md")
-    assert moved.startswith(MOVED_LINE) and moved.endswith(f"{USER_LINE}\n"), moved
-    assert "<<<<<<<" not in moved
-    assert not (project.path / "migrations" / "README").exists()
-    assert sorted(p.name for p in (project.path / "migrations").iterdir() if p.is_file()) == [
-        "README.md",
-        "env.py",
-        "script.py.mako",
-    ]
-
-
-def test_conflicting_edit_of_the_moved_file_is_listed(project: Generated, invoke: Invoke) -> None:
-    readme = project.path / "migrations" / "README"
-    readme.write_text(f"{USER_LINE}\n" + readme.read_text())
-    project.commit_all("edit the first line release two also edits")
-    result = invoke("update", project.path)
-    assert result.exit_code == 1, result.output
-    assert "conflicts: migrations/README.md" in result.output
-    moved = project.read("migrations/README.md")
-    assert "<<<<<<< before updating" in moved and USER_LINE in moved and MOVED_LINE in moved
-
-
-def test_updated_project_still_passes_its_own_tests(project: Generated, invoke: Invoke) -> None:
-    assert invoke("update", project.path).exit_code == 0
-    env = clean_env(DATABASE_URL=f"sqlite:///{project.path / 'test.db'}")
-    run([uv_executable(), "sync", "--quiet"], cwd=project.path, env=env, timeout=300)
-    tests = run(
-        [project.path / ".venv" / "bin" / "pytest", "-v", "-p", "no:cacheprovider"],
-        cwd=project.path,
-        env=env,
-        timeout=300,
-    )
-    summary = tests.stdout.strip().splitlines()[-1]
-    assert " passed" in summary, tests.stdout[-3000:]
-    assert not any(word in summary for word in ("failed", "error", "skipped")), summary
-    assert "tests/test_release_two.py::test_package_imports PASSED" in tests.stdout
+    assert "nothing to do" in result.output and project.status() == ""
 
 
 def test_conflicting_edit_leaves_markers_exits_1_and_lists_the_files(
-    project: Generated, invoke: Invoke
+    to_two: Versions, project: Generated, invoke: Invoke
 ) -> None:
     readme = project.read("README.md").splitlines(keepends=True)
     # The same spot release two edits: right after the title.
@@ -197,12 +209,14 @@ def test_conflicting_edit_leaves_markers_exits_1_and_lists_the_files(
     assert result.exit_code == 1, result.output
     assert "1 file(s) have conflicts: README.md" in result.output
     text = project.read("README.md")
-    assert "<<<<<<< before updating" in text and ">>>>>>> after updating" in text
+    assert CONFLICT in text and ">>>>>>> after updating" in text
     assert "My own line here." in text and TEMPLATE_LINE in text
     assert git(project.path, "diff", "--name-only", "--diff-filter=U").split() == ["README.md"]
 
 
-def test_dirty_tree_is_refused_and_nothing_changes(project: Generated, invoke: Invoke) -> None:
+def test_dirty_tree_is_refused_and_nothing_changes(
+    to_two: Versions, project: Generated, invoke: Invoke
+) -> None:
     (project.path / "README.md").write_text("uncommitted\n")
     before = {
         p: p.read_bytes() for p in project.path.rglob("*") if p.is_file() and ".git" not in p.parts
@@ -218,20 +232,13 @@ def test_dirty_tree_is_refused_and_nothing_changes(project: Generated, invoke: I
     assert project.status() == " M README.md\n"
 
 
-def test_check_reports_a_newer_version_without_writing(project: Generated, invoke: Invoke) -> None:
-    head = git(project.path, "rev-parse", "HEAD")
-    result = invoke("update", project.path, "--check")
-    assert result.exit_code == 1, result.output
-    assert "v0.1.0 -> v0.2.0" in result.output
-    assert project.status() == "" and git(project.path, "rev-parse", "HEAD") == head
-    assert invoke("update", project.path).exit_code == 0
-    project.commit_all("update to v0.2.0")
-    result = invoke("update", project.path, "--check")
-    assert result.exit_code == 0, result.output
-    assert "up to date with template version v0.2.0" in result.output
+def test_a_missing_folder_says_so(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("update", tmp_path / "no" / "such" / "dir")
+    assert result.exit_code == 2
+    assert result.stderr == f"scaffold: error: {tmp_path / 'no' / 'such' / 'dir'} does not exist\n"
 
 
-def test_data_changes_an_answer(project: Generated, invoke: Invoke) -> None:
+def test_data_changes_an_answer(to_two: Versions, project: Generated, invoke: Invoke) -> None:
     assert 'requires-python = ">=3.11"' in project.read("pyproject.toml")
     result = invoke("update", project.path, "--data", "python_version=3.12")
     assert result.exit_code == 0, result.output
@@ -241,7 +248,7 @@ def test_data_changes_an_answer(project: Generated, invoke: Invoke) -> None:
 
 
 def test_data_is_validated_like_flags_before_anything_changes(
-    project: Generated, invoke: Invoke
+    to_two: Versions, project: Generated, invoke: Invoke
 ) -> None:
     result = invoke("update", project.path, "--data", "database=oracle")
     assert result.exit_code == 2
@@ -254,133 +261,165 @@ def test_data_is_validated_like_flags_before_anything_changes(
     assert result.exit_code == 2
     assert "--data admin: copier.yml does not ask it" in result.output
     assert project.status() == ""
-    assert "_commit: v0.1.0" in project.read(".copier-answers.yml")
+    assert project.answers()["_commit"] == to_two.one.tag
 
 
-def test_plain_copier_update_works_too(project: Generated) -> None:
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "copier"),
-            "update",
-            "--defaults",
-            "--trust",
-            "--conflict",
-            "inline",
-        ],
-        cwd=project.path,
+def plain_copier(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The copier command installed beside this interpreter."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "copier"), "update", "--defaults", "--trust", *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
         env=clean_env(),
     )
+
+
+def test_plain_copier_update_works_too(to_two: Versions, project: Generated) -> None:
+    proc = plain_copier(project.path, "--vcs-ref", to_two.two.tag)
     assert proc.returncode == 0, proc.stderr
     assert TEMPLATE_LINE in project.read("README.md") and USER_LINE in project.read("README.md")
 
 
-def package_bundle(template_repo: Path, site_packages: Path, tag: str) -> Path:
-    """What a wheel's build hook installs: template.bundle (tags up to tag) and copier.yml."""
-    packaged = site_packages / "scaffold" / "_template"
-    site_packages.mkdir(parents=True)
-    mirror = site_packages.parent / f"mirror-{tag}"
-    git(site_packages.parent, "clone", "--quiet", "--mirror", str(template_repo), str(mirror))
-    for newer in (t for t in git(mirror, "tag", "--list").split() if t > tag):
-        git(mirror, "tag", "--delete", newer)
-    build_bundle(mirror, tag.removeprefix("v"), packaged / "template.bundle")
-    (packaged / "copier.yml").write_text(git(mirror, "show", f"{tag}:copier.yml"))
-    return packaged
-
-
-def test_wheel_source_renders_the_cached_bundle_at_its_version_tag(
-    template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_plain_copier_update_with_conflicts_fails_and_lists_them(
+    to_two: Versions, project: Generated
 ) -> None:
-    packaged = package_bundle(template_repo, tmp_path / "site-packages", V1)
-    monkeypatch.setattr(source, "CHECKOUT_ABSPATH", tmp_path / "site-packages")
-    monkeypatch.setattr(source, "PACKAGED_TEMPLATE_ABSPATH", packaged)
-    monkeypatch.setattr(source, "packaged_version", lambda: "0.1.0")
-    # The default cache folder, under a home of our own: recorded as ~/..., valid for any user.
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    cached = tmp_path / "home" / ".cache" / "scaffold" / "template.bundle"
-    recorded = "~/.cache/scaffold/template.bundle"
-    resolved = source.resolve_source()
-    assert (resolved.src_path, resolved.vcs_ref) == (recorded, V1)
-    assert cached.read_bytes() == (packaged / "template.bundle").read_bytes()
-    result = run_new(name="svc", output_dir=tmp_path / "out", git=False)
-    answers = yaml.safe_load((result.project_abspath / ".copier-answers.yml").read_text())
-    assert (answers["_src_path"], answers["_commit"]) == (recorded, V1)
+    readme = project.read("README.md").splitlines(keepends=True)
+    (project.path / "README.md").write_text("".join([readme[0], "\nMine.\n", *readme[1:]]))
+    project.commit_all("conflicting edit")
+    proc = plain_copier(project.path, "--vcs-ref", to_two.two.tag, "--conflict", "inline")
+    assert proc.returncode != 0
+    assert "copier update left conflicts in:\nREADME.md\n" in proc.stderr
 
 
-def test_an_older_wheel_never_downgrades_the_cached_bundle(
-    template_repo: Path, tmp_path: Path
+def test_v010_update_runs_the_migration_and_keeps_edits_of_the_moved_file(
+    versions: Versions, from_v010: Generated, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = package_bundle(template_repo, tmp_path / "one" / "site-packages", V1)
-    new = package_bundle(template_repo, tmp_path / "two" / "site-packages", V2)
-    cached = tmp_path / "cache" / "template.bundle"
-    source.install_bundle(old / "template.bundle", cached)
-    assert bundle_tags(cached) == [V1]
-    source.install_bundle(new / "template.bundle", cached)
-    assert sorted(bundle_tags(cached)) == [V1, V2]
-    source.install_bundle(old / "template.bundle", cached)
-    assert sorted(bundle_tags(cached)) == [V1, V2]
-
-
-def rendered_files(root: Path) -> dict[str, bytes]:
-    """Every file of a project but git's folder and the answers file (its _commit differs)."""
-    return {
-        path.relative_to(root).as_posix(): path.read_bytes()
-        for path in root.rglob("*")
-        if path.is_file() and ".git" not in path.parts and path.name != ".copier-answers.yml"
-    }
-
-
-def test_latest_release_updates_to_the_working_tree_templates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, invoke: Invoke
-) -> None:
-    """Generate from this repository's newest v* tag, then update to the working tree.
-
-    Until the repository has a release, its HEAD is tagged v0.1.0 in a throwaway clone, so the
-    update carries exactly the uncommitted template edits (none on a clean checkout).
-    """
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "--quiet", str(REPO_ABSPATH), str(clone))
-    tags = [t for t in git(clone, "tag", "--list", "v*").split() if source.highest_version([t])]
-    latest = max(tags, key=lambda t: source.highest_version([t]) or 0, default="")
-    if not latest:
-        latest = V1
-        git(clone, "tag", latest)
-    # The working tree's templates over the clone: what `scaffold new` renders right now.
-    (clone / "copier.yml").write_bytes((REPO_ABSPATH / "copier.yml").read_bytes())
-    shutil.rmtree(clone / "templates")
-    shutil.copytree(
-        REPO_ABSPATH / "templates",
-        clone / "templates",
-        ignore=shutil.ignore_patterns("__pycache__", ".venv", "*.pyc", ".*_cache"),
-    )
-    project = tmp_path / "out" / SLUG
-    copier.run_copy(str(clone), project, data=ANSWERS, vcs_ref=latest, defaults=True, quiet=True)
-    run_git_init(project, message="generated")
-    monkeypatch.setattr(source, "CHECKOUT_ABSPATH", clone)
-    result = invoke("update", project)
+    monkeypatch.setattr("scaffold.upgrade.resolve_source", lambda: versions.one)
+    assert (from_v010.path / OLD_README).is_file()
+    from_v010.append(OLD_README, f"{USER_LINE}\n")
+    from_v010.append("README.md", f"\n{USER_LINE}\n")
+    from_v010.commit_all("edit the file v0.2.0 moves")
+    result = invoke("update", from_v010.path)
     assert result.exit_code == 0, result.output
-    fresh = tmp_path / "fresh" / SLUG
-    copier.run_copy(str(clone), fresh, data=ANSWERS, vcs_ref="HEAD", defaults=True, quiet=True)
-    assert rendered_files(project) == rendered_files(fresh)
-    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] != latest or (
-        git(clone, "status", "--porcelain") == ""
-        and git(clone, "describe", "--tags").strip() == latest
-    )
+    assert f"template v0.1.0 -> {versions.one.tag}" in result.output
+    moved = from_v010.read("migrations/README.md")
+    assert moved.endswith(f"{USER_LINE}\n") and CONFLICT not in moved, moved
+    assert not (from_v010.path / OLD_README).exists()
+    assert USER_LINE in from_v010.read("README.md")
+    assert from_v010.answers()["_commit"] == versions.one.tag
 
 
-def test_project_from_uncommitted_template_edits_is_refused_clearly(
-    template_repo: Path, tmp_path: Path, invoke: Invoke
+def test_a_legacy_project_from_a_deleted_checkout_is_anchored_then_updated(
+    versions: Versions, from_v010: Generated, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    dirty = tmp_path / "dirty"
-    git(tmp_path, "clone", "--quiet", str(template_repo), str(dirty))
-    (dirty / "templates" / "fastapi" / "EDITED.md").write_text("not committed\n")
-    path = tmp_path / "out" / SLUG
-    copier.run_copy(str(dirty), path, data=ANSWERS, vcs_ref="HEAD", defaults=True, quiet=True)
-    run_git_init(path, message="generated")
-    result = invoke("update", path)
-    assert result.exit_code == 2, result.output
-    assert "rendered from uncommitted template edits" in result.output
-    assert git(path, "status", "--porcelain") == ""
+    """Older scaffolds recorded the checkout path and a bare commit id; the checkout is gone."""
+    monkeypatch.setattr("scaffold.upgrade.resolve_source", lambda: versions.one)
+    answers = from_v010.read(".copier-answers.yml")
+    answers = answers.replace("_commit: v0.1.0", "_commit: a2094e6")
+    answers = answers.replace(
+        f"_src_path: {versions.store.bundle_abspath}", "_src_path: /no/longer/a/checkout"
+    )
+    (from_v010.path / ".copier-answers.yml").write_text(answers)
+    from_v010.commit_all("as scaffold 0.1 recorded it")
+    check = invoke("update", from_v010.path, "--check")
+    assert check.exit_code == 1, check.output
+    assert f"v0.1.0 -> {versions.one.tag}" in check.output
+    result = invoke("update", from_v010.path)
+    assert result.exit_code == 0, result.output
+    assert "Recorded scaffold's template store" in result.output
+    assert f"template v0.1.0 -> {versions.one.tag}" in result.output
+    assert from_v010.answers()["_src_path"] == versions.one.src_path
+    assert from_v010.answers()["_commit"] == versions.one.tag
+    assert (from_v010.path / "migrations" / "README.md").is_file()
+
+
+def test_updated_project_passes_its_own_tests_with_a_fresh_lock(
+    versions: Versions, from_v010: Generated, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("scaffold.upgrade.resolve_source", lambda: versions.two)
+    env = clean_env(DATABASE_URL=f"sqlite:///{from_v010.path / 'test.db'}")
+    run([uv_executable(), "lock", "--quiet"], cwd=from_v010.path, env=env, timeout=300)
+    from_v010.commit_all("lock")
+    result = invoke("update", from_v010.path)
+    assert result.exit_code == 0, result.output
+    # v0.1.0 -> two changes dependencies: the update re-locked, so --locked installs it.
+    assert "uv.lock" in result.output
+    run([uv_executable(), "sync", "--locked", "--quiet"], cwd=from_v010.path, env=env, timeout=300)
+    tests = run(
+        [from_v010.path / ".venv" / "bin" / "pytest", "-v", "-p", "no:cacheprovider"],
+        cwd=from_v010.path,
+        env=env,
+        timeout=300,
+    )
+    summary = tests.stdout.strip().splitlines()[-1]
+    assert " passed" in summary, tests.stdout[-3000:]
+    assert not any(word in summary for word in ("failed", "error", "skipped")), summary
+    assert "tests/test_release_two.py::test_package_imports PASSED" in tests.stdout
+
+
+def test_a_checkout_a_project_updated_by_checkout_b_moves_to_bs_release(tmp_path: Path) -> None:
+    """Checkout A (the real v0.1.0, as a user's clone) generates; A is deleted; checkout B, a
+    clone of this working tree with a release cut by scripts/release, updates the project."""
+    env = clean_env(SCAFFOLD_CACHE_DIR=str(tmp_path / "store"))
+    env |= {
+        f"GIT_{who}_{what}": value
+        for who in ("AUTHOR", "COMMITTER")
+        for what, value in (("NAME", "t"), ("EMAIL", "t@example.com"))
+    }
+    a, b, work = tmp_path / "a", tmp_path / "b", tmp_path / "work"
+    work.mkdir()
+    git(tmp_path, "clone", "--quiet", str(REPO_ABSPATH), str(a))
+    v010 = next(r for r in read_releases(REPO_ABSPATH) if r.version == "0.1.0")
+    git(a, "checkout", "--quiet", v010.commit)
+    flags = ["--framework", "fastapi", "--target", "crud", "--database", "sqlite", "--yes"]
+    run(
+        [sys.executable, "-m", "scaffold", "new", SLUG, *flags],
+        cwd=work,
+        env={**env, "PYTHONPATH": str(a)},
+        timeout=120,
+    )
+    project = Generated(work / SLUG)
+    assert project.answers()["_src_path"] == str(a)
+    project.append("README.md", f"\n{USER_LINE}\n")
+    project.commit_all("user edit")
+    shutil.rmtree(a)
+
+    git(tmp_path, "clone", "--quiet", str(REPO_ABSPATH), str(b))
+    for folder in ("scaffold", "scripts"):
+        shutil.rmtree(b / folder)
+        shutil.copytree(
+            REPO_ABSPATH / folder,
+            b / folder,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_template"),
+        )
+    overlay_working_tree(b)
+    changelog = (b / "CHANGELOG.md").read_text()
+    (b / "CHANGELOG.md").write_text(
+        changelog.replace("# Changelog\n", "# Changelog\n\n## Unreleased\n- B's release.\n", 1)
+    )
+    git(b, "add", "--all")
+    git(b, "commit", "--quiet", "-m", "B's working tree")
+    newest = max(read_releases(b), key=lambda r: tuple(int(p) for p in r.version.split(".")))
+    major, minor, micro = (int(part) for part in newest.version.split("."))
+    release = f"{major}.{minor}.{micro + 1}"
+    run([sys.executable, str(b / "scripts" / "release"), release], cwd=b, env=env)
+    b_env = {**env, "PYTHONPATH": str(b)}
+    check = run(
+        [sys.executable, "-m", "scaffold", "update", "--check", project.path],
+        cwd=work,
+        env=b_env,
+        check=False,
+    )
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert f"v0.1.0 -> v{release}" in check.stdout
+    update = run([sys.executable, "-m", "scaffold", "update", project.path], cwd=work, env=b_env)
+    assert f"template v0.1.0 -> v{release}" in update.stdout
+    assert project.answers()["_commit"] == f"v{release}"
+    assert USER_LINE in project.read("README.md") and CONFLICT not in project.read("README.md")
+    assert (project.path / "migrations" / "README.md").is_file()
+    check = run(
+        [sys.executable, "-m", "scaffold", "update", "--check", project.path], cwd=work, env=b_env
+    )
+    assert check.stdout.strip() == f"up to date with template version v{release}"

@@ -1,20 +1,24 @@
-"""A wheel install with no checkout: `scaffold new`, upgrade the wheel, then `scaffold update`.
+"""Wheels of this repository's own releases, installed in turn into one venv, as a user would.
 
-Two releases are cut with the real release command from a temporary copy of this repository
-(the second bumps the version and changes a template), so /work/main itself is never tagged.
+Each wheel is built from its release's commit (found in the release record, CHANGELOG.md) in a
+fresh clone that has no tags at all: v0.1.0 with the build machinery of its day, v0.2.0 with the
+record-based one. `scaffold new` runs from the old wheel; after the new wheel is installed,
+`scaffold update` must move the project to v0.2.0 with every edit kept.
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import yaml
 from bake import REPO_ABSPATH, clean_env, run, uv_executable
 
+from scaffold.bundle import build_bundle
+from scaffold.releases import read_releases
+
+OLD, NEW = "0.1.0", "0.2.0"
 ARGS = ["--framework", "fastapi", "--target", "crud", "--database", "sqlite", "--yes"]
-TEMPLATE_LINE = "Release 0.2.0 of the template added this line."
 USER_LINE = "Notes the project's owner added."
 
 
@@ -24,94 +28,108 @@ def git(cwd: Path, *args: str) -> str:
     return run(["git", *identity, *args], cwd=cwd).stdout
 
 
-def copy_checkout(dst: Path) -> None:
-    """The working tree (tracked and new files, minus ignored ones) as a fresh one-commit repo."""
-    listed = run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO_ABSPATH).stdout
-    for relpath in filter(None, listed.split("\0")):
-        source = REPO_ABSPATH / relpath
-        if source.is_file():
-            (dst / relpath).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dst / relpath)
-    git(dst, "init", "--quiet")
-    git(dst, "add", "--all")
-    git(dst, "commit", "--quiet", "-m", "release 0.1.0")
-
-
-def cut_release(repo: Path, out: Path) -> Path:
-    """The release command (tag, bundle, wheel); returns the wheel."""
-    env = clean_env(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com")
-    env |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    proc = run(
-        [sys.executable, "-m", "scaffold.release", "--root", repo, "--out-dir", out],
-        cwd=repo,
-        env=env,
-        timeout=300,
-    )
+def build_release_wheel(version: str, tmp_path: Path) -> Path:
+    """`uv build --wheel` at the release's commit, in a clone without tags; returns the wheel."""
+    commit = {r.version: r.commit for r in read_releases(REPO_ABSPATH)}[version]
+    src, out = tmp_path / f"src-{version}", tmp_path / f"dist-{version}"
+    git(tmp_path, "clone", "--quiet", "--no-local", str(REPO_ABSPATH), str(src))
+    for tag in git(src, "tag", "--list").split():
+        git(src, "tag", "--delete", tag)
+    git(src, "checkout", "--quiet", commit)
+    run([uv_executable(), "build", "--wheel", "--out-dir", out, src], env=clean_env(), timeout=300)
     wheels = sorted(out.glob("scaffold-*.whl"))
-    assert len(wheels) == 1, proc.stdout
+    assert [w.name for w in wheels] == [f"scaffold-{version}-py3-none-any.whl"], wheels
     return wheels[0]
 
 
-def bump_release(repo: Path) -> None:
-    """0.2.0: new version, changelog section, a changed template file."""
-    pyproject = repo / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace('version = "0.1.0"', 'version = "0.2.0"', 1))
-    changelog = repo / "CHANGELOG.md"
-    changelog.write_text(changelog.read_text() + "\n## v0.2.0\n- README line.\n")
-    readme = repo / "templates" / "fastapi" / "README.md.jinja"
-    lines = readme.read_text().splitlines(keepends=True)
-    readme.write_text("".join([lines[0], f"\n{TEMPLATE_LINE}\n", *lines[1:]]))
-    git(repo, "commit", "--quiet", "-am", "release 0.2.0")
-
-
-def test_wheel_new_then_upgraded_wheel_updates(tmp_path: Path) -> None:
-    repo, work, venv = tmp_path / "repo", tmp_path / "work", tmp_path / "venv"
-    repo.mkdir()
-    work.mkdir()
-    copy_checkout(repo)
-    wheel_one = cut_release(repo, tmp_path / "dist1")
-    assert git(repo, "tag", "--list") == "v0.1.0\n"
-    bump_release(repo)
-    wheel_two = cut_release(repo, tmp_path / "dist2")
+def test_release_wheels_new_then_update(tmp_path: Path) -> None:
+    wheel_old = build_release_wheel(OLD, tmp_path)
+    wheel_new = build_release_wheel(NEW, tmp_path)
 
     # A home (so a user cache) of our own, and a cwd with no checkout anywhere above it.
     uv = uv_executable()
     uv_cache = run([uv, "cache", "dir"]).stdout.strip()
     env = clean_env(HOME=str(tmp_path / "home"), UV_CACHE_DIR=uv_cache)
-    env.pop("XDG_CACHE_HOME", None)
-    env |= {"GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig")}
+    for var in ("XDG_CACHE_HOME", "SCAFFOLD_CACHE_DIR"):
+        env.pop(var, None)
+    env["GIT_CONFIG_GLOBAL"] = str(tmp_path / "gitconfig")
     (tmp_path / "gitconfig").write_text("[user]\n\tname = t\n\temail = t@example.com\n")
+    work, venv = tmp_path / "work", tmp_path / "venv"
+    work.mkdir()
     run([uv, "venv", "--quiet", "--python", sys.executable, venv], env=env)
-    python = venv / "bin" / "python"
-    run([uv, "pip", "install", "--quiet", "--python", python, wheel_one], env=env, timeout=300)
-    scaffold = [str(venv / "bin" / "scaffold")]
-    assert run([*scaffold, "--version"], cwd=work, env=env).stdout.strip() == "scaffold 0.1.0"
+    python, scaffold = venv / "bin" / "python", [str(venv / "bin" / "scaffold")]
+    run([uv, "pip", "install", "--quiet", "--python", python, wheel_old], env=env, timeout=300)
+    assert run([*scaffold, "--version"], cwd=work, env=env).stdout.strip() == f"scaffold {OLD}"
     for name in ("svc", "plain"):
         run([*scaffold, "new", name, *ARGS], cwd=work, env=env, timeout=120)
     project = work / "svc"
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    # The default user cache, recorded relative to home so it holds for every user.
     assert answers["_src_path"] == "~/.cache/scaffold/template.bundle"
-    assert (tmp_path / "home" / ".cache" / "scaffold" / "template.bundle").is_file()
-    assert answers["_commit"] == "v0.1.0"
-    with (project / "README.md").open("a") as handle:
-        handle.write(f"\n{USER_LINE}\n")
-    git(project, "commit", "--quiet", "-am", "user edit")
+    assert answers["_commit"] == f"v{OLD}"
+    # The user edits the README and the file v0.2.0 renames, and locks the dependencies.
+    for relpath in ("README.md", "migrations/README"):
+        with (project / relpath).open("a") as handle:
+            handle.write(f"\n{USER_LINE}\n")
+    run([uv, "lock", "--quiet"], cwd=project, env=env, timeout=300)
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", "user edits and uv.lock")
 
-    run([uv, "pip", "install", "--quiet", "--python", python, wheel_two], env=env, timeout=300)
+    run([uv, "pip", "install", "--quiet", "--python", python, wheel_new], env=env, timeout=300)
+    assert run([*scaffold, "--version"], cwd=work, env=env).stdout.strip() == f"scaffold {NEW}"
     check = run([*scaffold, "update", "--check", project], cwd=work, env=env, check=False)
     assert check.returncode == 1, check.stdout + check.stderr
-    assert "v0.1.0 -> v0.2.0" in check.stdout
-    update = run([*scaffold, "update", project], cwd=work, env=env, timeout=120)
-    assert "template v0.1.0 -> v0.2.0" in update.stdout
+    assert f"v{OLD} -> v{NEW}" in check.stdout
+    update = run([*scaffold, "update", project], cwd=work, env=env, timeout=300)
+    assert f"template v{OLD} -> v{NEW}" in update.stdout
     readme = (project / "README.md").read_text()
-    assert TEMPLATE_LINE in readme and USER_LINE in readme and "<<<<<<<" not in readme
-    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v0.2.0"
+    assert USER_LINE in readme and "<<<<<<<" not in readme
+    moved = (project / "migrations" / "README.md").read_text()
+    assert moved.rstrip().endswith(USER_LINE) and "<<<<<<<" not in moved, moved
+    assert not (project / "migrations" / "README").exists()
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == f"v{NEW}"
+    check = run([*scaffold, "update", "--check", project], cwd=work, env=env)
+    assert check.stdout.strip() == f"up to date with template version v{NEW}"
 
-    # Plain copier (the one the wheel installed) updates the other project from the same cache.
+    # The updated project, its lock refreshed by the update, passes its own tests.
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "-m", f"update to v{NEW}")
+    test_env = clean_env(DATABASE_URL=f"sqlite:///{project / 'test.db'}", UV_CACHE_DIR=uv_cache)
+    run([uv, "sync", "--locked", "--quiet"], cwd=project, env=test_env, timeout=300)
+    tests = run(
+        [project / ".venv" / "bin" / "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=test_env,
+        timeout=300,
+    )
+    assert " passed" in tests.stdout and " failed" not in tests.stdout, tests.stdout[-2000:]
+
+    # Plain copier (the one the wheel installed) updates the other project from the same store.
     plain = work / "plain"
-    # --trust: the v0.2.0 `_migrations` entry runs a command, which copier asks consent for.
     copier_update = [str(venv / "bin" / "copier"), "update", "--defaults", "--trust"]
     run(copier_update, cwd=plain, env=env, timeout=120)
-    assert TEMPLATE_LINE in (plain / "README.md").read_text()
-    assert "_commit: v0.2.0" in (plain / ".copier-answers.yml").read_text()
+    assert f"_commit: v{NEW}" in (plain / ".copier-answers.yml").read_text()
+
+
+def test_bundles_are_identical_from_a_clone_a_mirror_and_a_ci_checkout(tmp_path: Path) -> None:
+    """The wheel's bundle comes from the release record and history, never from local refs."""
+    head = git(REPO_ABSPATH, "rev-parse", "HEAD").strip()
+    clone, mirror, ci = tmp_path / "clone", tmp_path / "mirror.git", tmp_path / "ci"
+    git(tmp_path, "clone", "--quiet", str(REPO_ABSPATH), str(clone))
+    git(tmp_path, "clone", "--quiet", "--mirror", str(REPO_ABSPATH), str(mirror))
+    # A CI checkout: a fresh pack, detached at the commit, an extra local tag that must not count.
+    git(tmp_path, "clone", "--quiet", "--no-local", str(REPO_ABSPATH), str(ci))
+    git(ci, "checkout", "--quiet", "--detach", head)
+    git(ci, "tag", "v99.0.0")
+    worktree = tmp_path / "mirror-worktree"
+    git(mirror, "worktree", "add", "--quiet", "--detach", str(worktree), head)
+    built = {}
+    for name, repo in (("clone", clone), ("mirror", worktree), ("ci", ci)):
+        out = tmp_path / f"{name}.bundle"
+        version = build_bundle(repo, out)
+        built[name] = (version, out.read_bytes())
+    assert len({version for version, _ in built.values()}) == 1
+    assert built["clone"][1] == built["mirror"][1] == built["ci"][1]
+    heads = run(["git", "bundle", "list-heads", tmp_path / "ci.bundle"], cwd=tmp_path).stdout
+    assert "v99.0.0" not in heads
+    recorded = {f"refs/tags/v{r.version}" for r in read_releases(REPO_ABSPATH)}
+    assert recorded <= {line.split()[1] for line in heads.splitlines()}
