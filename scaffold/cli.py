@@ -101,9 +101,9 @@ app = typer.Typer(
 def show_version(value: bool) -> None:
     """Print the version and stop."""
     if value:
-        from scaffold.source import installed_version
+        from scaffold.source import running_version
 
-        typer.echo(f"scaffold {installed_version()}")
+        typer.echo(f"scaffold {running_version()}")
         raise typer.Exit()
 
 

@@ -74,6 +74,14 @@ def installed_version() -> str:
         return "0.0.0+unknown"
 
 
+def running_version() -> str:
+    """This scaffold's version: a checkout's HEAD, read live from git; else the installed one."""
+    if is_checkout(CHECKOUT_ABSPATH) and (CHECKOUT_ABSPATH / ".git").exists():
+        head = run_git("rev-parse", "HEAD", cwd=CHECKOUT_ABSPATH)
+        return version_of(CHECKOUT_ABSPATH, head, read_releases(CHECKOUT_ABSPATH))
+    return installed_version()
+
+
 def dirty_version(base: str, snapshot: str) -> str:
     """The version of a snapshot of uncommitted template edits on top of base."""
     local = f"dirty.{snapshot[:7]}"

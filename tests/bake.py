@@ -94,8 +94,13 @@ def uv_executable() -> str:
     return found
 
 
-def render(variant: Variant, output_abspath: Path, name: str, *extra: str) -> Path:
-    """Render one variant through the real CLI; return the project's path."""
+def render(
+    variant: Variant, output_abspath: Path, name: str, *extra: str, lock: bool = False
+) -> Path:
+    """Render one variant through the real CLI; return the project's path.
+
+    Unlocked unless asked: a lock records today's package index, which examples must not.
+    """
     run(
         [
             *scaffold_argv(),
@@ -104,11 +109,13 @@ def render(variant: Variant, output_abspath: Path, name: str, *extra: str) -> Pa
             *variant.flags(),
             "--yes",
             "--no-git",
+            "--lock" if lock else "--no-lock",
             "--output-dir",
             output_abspath,
             *extra,
         ],
         cwd=output_abspath,
+        timeout=600,
     )
     project = output_abspath / name
     assert (project / ".copier-answers.yml").is_file(), f"no answers file in {project}"
@@ -134,11 +141,10 @@ def leftover_jinja(project: Path) -> list[str]:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment for a generated project's commands: ours minus our venv."""
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    # Playwright's own browser download cannot work here: generated browser tests use Debian's.
-    chromium = shutil.which("chromium")
-    if chromium:
-        env.setdefault("PLAYWRIGHT_CHROMIUM_EXECUTABLE", chromium)
+    # No PLAYWRIGHT_CHROMIUM_EXECUTABLE either: generated browser tests find Debian's chromium
+    # by themselves, as they must on a user's machine.
+    dropped = {"VIRTUAL_ENV", "PYTHONPATH", "PLAYWRIGHT_CHROMIUM_EXECUTABLE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(extra)
     return env
 

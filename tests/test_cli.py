@@ -19,7 +19,7 @@ from scaffold import NewResult
 from scaffold import new as new_module
 from scaffold.answers import Answers
 from scaffold.questions import load_questions, parse_question
-from scaffold.source import installed_version, questions_file
+from scaffold.source import questions_file, running_version
 
 REPO_ABSPATH = Path(__file__).resolve().parent.parent
 COPIER_YML = yaml.safe_load((REPO_ABSPATH / "copier.yml").read_text())
@@ -53,7 +53,7 @@ def test_every_copier_question_is_a_flag() -> None:
 def test_version(invoke: Invoke) -> None:
     result = invoke("--version")
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"scaffold {installed_version()}"
+    assert result.stdout.strip() == f"scaffold {running_version()}"
 
 
 def test_flag_help_shows_choices_and_static_default_from_copier_yml(invoke: Invoke) -> None:

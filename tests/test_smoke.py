@@ -47,8 +47,9 @@ def test_variant(variant: Variant, tmp_path: Path) -> None:
     def step(name: str) -> None:
         timings[name] = round(time.monotonic() - started - sum(timings.values()), 2)
 
-    project = render(variant, tmp_path, "svc")
+    project = render(variant, tmp_path, "svc", lock=True)
     assert leftover_jinja(project) == []
+    assert (project / "uv.lock").is_file(), "scaffold new did not lock the dependencies"
     step("render")
 
     uv = uv_executable()
@@ -56,7 +57,8 @@ def test_variant(variant: Variant, tmp_path: Path) -> None:
         UV_PROJECT_ENVIRONMENT=str(project / ".venv"),
         ARTIFACTS_DIR=str(ARTIFACTS_ABSPATH / "screenshots" / variant.id.replace(":", "_")),
     )
-    run([uv, "sync", "--quiet"], cwd=project, env=env)
+    # --locked, as the Dockerfile and the generated CI install: the lock scaffold wrote is fresh.
+    run([uv, "sync", "--locked", "--quiet"], cwd=project, env=env)
     step("install")
     venv_bin = project / ".venv" / "bin"
     env["PATH"] = f"{venv_bin}:{env['PATH']}"

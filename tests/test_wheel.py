@@ -64,7 +64,9 @@ def test_release_wheels_new_then_update(tmp_path: Path) -> None:
         run([*scaffold, "new", name, *ARGS], cwd=work, env=env, timeout=120)
     project = work / "svc"
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    assert answers["_src_path"] == "~/.cache/scaffold/template.bundle"
+    # v0.1.0 recorded the user cache's bundle by absolute path (later releases write `~/...`).
+    cached = tmp_path / "home" / ".cache" / "scaffold" / "template.bundle"
+    assert Path(answers["_src_path"]).expanduser() == cached
     assert answers["_commit"] == f"v{OLD}"
     # The user edits the README and the file v0.2.0 renames, and locks the dependencies.
     for relpath in ("README.md", "migrations/README"):
@@ -86,7 +88,9 @@ def test_release_wheels_new_then_update(tmp_path: Path) -> None:
     moved = (project / "migrations" / "README.md").read_text()
     assert moved.rstrip().endswith(USER_LINE) and "<<<<<<<" not in moved, moved
     assert not (project / "migrations" / "README").exists()
-    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == f"v{NEW}"
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    recorded = (answers["_src_path"], answers["_commit"])
+    assert recorded == ("~/.cache/scaffold/template.bundle", f"v{NEW}")
     check = run([*scaffold, "update", "--check", project], cwd=work, env=env)
     assert check.stdout.strip() == f"up to date with template version v{NEW}"
 

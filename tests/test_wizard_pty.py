@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,10 @@ def wizard(tmp_path: Path) -> Iterator[pexpect.spawn]:
         str(SCAFFOLD),
         ["new", "wiz", "--no-git", "--output-dir", str(tmp_path)],
         cwd=str(tmp_path),
-        env=TERMINAL_ENV | {"PATH": f"{SCAFFOLD.parent}:/usr/bin:/bin", "HOME": str(tmp_path)},
+        # The template store stays this session's (conftest), outside the folder checked below.
+        env=TERMINAL_ENV
+        | {"PATH": f"{SCAFFOLD.parent}:/usr/bin:/bin", "HOME": str(tmp_path)}
+        | {"SCAFFOLD_CACHE_DIR": os.environ["SCAFFOLD_CACHE_DIR"]},
         dimensions=(40, 160),
         encoding="utf-8",
         timeout=20,
