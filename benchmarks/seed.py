@@ -2,6 +2,8 @@
 
 import asyncio
 import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import asyncpg
 
@@ -50,8 +52,13 @@ async def version(url: str) -> None:
         await conn.close()
 
 
+COMMANDS: dict[str, Callable[..., Coroutine[Any, Any, None]]] = {
+    "recreate": recreate,
+    "drop": drop,
+    "seed": seed,
+    "version": version,
+}
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    asyncio.run(
-        {"recreate": recreate, "drop": drop, "seed": seed, "version": version}[command](*args)
-    )
+    asyncio.run(COMMANDS[command](*args))

@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from scaffold.errors import GitError
+from scaffold.errors import GitError, UserMessageError
 
 # Inherited from a calling git hook or shell, these would point git at another repository.
 LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
@@ -20,7 +20,7 @@ def git_executable() -> str:
     """The git on PATH; a missing git is a user-fixable error."""
     found = shutil.which("git")
     if found is None:
-        raise GitError("git is not installed: install it (scaffold renders templates from git)")
+        raise UserMessageError("git is not installed: install it (scaffold renders from git)")
     return found
 
 

@@ -310,3 +310,22 @@ def test_no_tty_never_hangs_the_installed_command(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("scaffold: error: no terminal to ask questions on")
     assert listing(tmp_path) == []
+
+
+def test_an_unreachable_package_index_still_generates_and_says_what_to_run(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Offline with an empty cache: what a laptop without network gets.
+    monkeypatch.setenv("UV_OFFLINE", "1")
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path.parent / f"{tmp_path.name}-uv-cache"))
+    result = invoke("new", "svc", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "uv.lock    not written: uv lock failed (" in result.stdout
+    assert "run the\n`uv lock` step below once it is, and commit uv.lock" in result.stdout
+    assert " lock && git add uv.lock && git commit -m 'Lock dependencies'" in result.stdout
+    assert not (tmp_path / "svc" / "uv.lock").exists()
+    # Nothing half-written: the project and its first commit are whole.
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=tmp_path / "svc", capture_output=True, text=True
+    )
+    assert status.stdout == ""
