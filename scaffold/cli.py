@@ -15,7 +15,7 @@ import typer
 
 # Typer vendors Click; these are its types.
 from typer import _click as click
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from scaffold.errors import ScaffoldError, UserMessageError
 
@@ -57,6 +57,22 @@ def fail(ctx: click.Context | None, err: BaseException) -> typer.Exit:
     return typer.Exit(1)
 
 
+def broken_command(name: str, err: Exception) -> click.Command:
+    """A stand-in for a command that cannot be built: listed in --help, one line when run."""
+    reason = f"cannot build `scaffold {name}`: {' '.join(str(err).split())}"
+
+    def fail_now(*_args: Any, **_kwargs: Any) -> None:
+        raise UserMessageError(reason)
+
+    return TyperCommand(
+        name,
+        callback=fail_now,
+        help=f"(unavailable: {reason})",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        add_help_option=False,
+    )
+
+
 class ScaffoldGroup(TyperGroup):
     """Loads commands lazily and turns every error into one line on stderr and an exit code."""
 
@@ -72,10 +88,10 @@ class ScaffoldGroup(TyperGroup):
             module = importlib.import_module(COMMANDS[cmd_name])
             command: click.Command = module.click_command()
         except Exception as err:
+            # A broken copier.yml must not break `scaffold --help` or the other commands.
             if debugging(ctx):
                 raise
-            typer.echo(f"scaffold: error: cannot build `scaffold {cmd_name}`: {err}", err=True)
-            ctx.exit(EXIT_USER_ERROR)
+            return broken_command(cmd_name, err)
         return command
 
     def invoke(self, ctx: click.Context) -> Any:

@@ -329,3 +329,19 @@ def test_an_unreachable_package_index_still_generates_and_says_what_to_run(
         ["git", "status", "--porcelain"], cwd=tmp_path / "svc", capture_output=True, text=True
     )
     assert status.stdout == ""
+
+
+def test_only_new_reads_copier_yml_and_a_broken_one_is_one_line(
+    invoke: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path.parent / f"{tmp_path.name}-copier.yml"
+    broken.write_text("target: [unclosed\n")
+    monkeypatch.setattr("scaffold.new.questions_file", lambda: broken)
+    for argv in (["--version"], ["doctor", "--help"], ["update", "--help"], ["--help"]):
+        result = invoke(*argv)
+        assert result.exit_code == 0, (argv, result.output)
+    result = invoke("new", "svc", "--yes")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"scaffold: error: cannot build `scaffold new`: {broken}")
+    assert listing(tmp_path) == []
