@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import keyword
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,32 +47,21 @@ def label(question: Question) -> str:
 
 
 def check_project_name(name: str, questions: Sequence[Question]) -> None:
-    """Refuse names that cannot be a folder and a Python package, before anything is asked."""
-    reason = ""
-    if not name.strip():
-        reason = "it is empty"
-    elif "/" in name or "\\" in name or name in {".", ".."}:
-        reason = "use a plain folder name, not a path (pass --output-dir for the parent folder)"
-    elif re.search(r"\s", name):
-        reason = "it must not contain spaces"
-    elif name[0].isdigit():
-        reason = "it must not start with a digit"
-    elif keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        reason = "it is a Python keyword"
-    else:
-        slug = default_slug(name, questions)
-        if slug is not None and (keyword.iskeyword(slug) or keyword.issoftkeyword(slug)):
-            reason = f"its package name {slug!r} is a Python keyword"
-    if reason:
-        raise InvalidAnswerError(f"invalid project name {name!r}: {reason}")
+    """Refuse, before anything is asked, a NAME that copier.yml's validators would refuse.
 
-
-def default_slug(name: str, questions: Sequence[Question]) -> str | None:
-    """The package name copier.yml derives from a project name, if it declares one."""
+    The rules live in copier.yml alone: the name's own validator, then the package name's on
+    the default it derives from the name.
+    """
+    context: dict[str, Any] = {"_folder_name": name, NAME_QUESTION: name}
     for question in questions:
-        if question.name == SLUG_QUESTION:
-            return str(question.default_value({"_folder_name": name, NAME_QUESTION: name}))
-    return None
+        if question.name not in {NAME_QUESTION, SLUG_QUESTION}:
+            continue
+        value = name if question.name == NAME_QUESTION else question.default_value(context)
+        try:
+            question.parse(value, context)
+        except ValueError as err:
+            raise InvalidAnswerError(f"invalid project name {name!r}: {err}") from err
+        context[question.name] = value
 
 
 def resolve_answers(

@@ -106,8 +106,8 @@ def test_valid_project_names(questions: tuple[Question, ...], name: str) -> None
 
 
 BAD_NAMES = {
-    "name:empty": ("", "it is empty"),
-    "name:blank": ("  ", "it is empty"),
+    "name:empty": ("", "the project name is empty"),
+    "name:blank": ("  ", "the project name is empty"),
     "name:space": ("my app", "spaces"),
     "name:tab": ("tab\tname", "spaces"),
     "name:leading-digit": ("9lives", "digit"),

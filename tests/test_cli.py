@@ -116,14 +116,16 @@ def test_output_dir_is_created(invoke: Invoke, tmp_path: Path) -> None:
 
 
 BAD_INPUT = {
-    "name:empty": (["new", ""], "invalid project name '': it is empty"),
+    "name:empty": (["new", ""], "invalid project name '': the project name is empty"),
     "name:space": (["new", "my app"], "must not contain spaces"),
     "name:keyword": (["new", "class"], "is a Python keyword"),
     "name:keyword-after-slug": (["new", "Import"], "package name 'import' is a Python keyword"),
+    "name:shadows-after-slug": (["new", "JSON"], "package name 'json' would shadow a module"),
     "name:leading-digit": (["new", "1api"], "must not start with a digit"),
     "name:parent-path": (["new", "../x"], "not a path"),
     "name:nested-path": (["new", "a/b"], "not a path"),
-    "name:bad-char": (["new", "svc!"], "project_name must start with a letter"),
+    "name:bad-char": (["new", "svc!"], "may hold only ASCII letters, digits, '-' and '_'"),
+    "name:non-ascii": (["new", "café"], "may hold only ASCII letters"),
     "framework:unknown": (
         ["new", "svc", "--framework", "django"],
         "invalid value for --framework: 'django' (choose from fastapi, flask)",
