@@ -5,16 +5,18 @@ import statistics
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import contenders, report, wrk
-from .contenders import Contender
+from . import contenders, parity, report, wrk
+from .contenders import Contender, bake
 
 RESULTS = Path(__file__).parent / "results"
-# Databases are named per run, so a CI run and a full run on one server do not collide.
-DB_PREFIX = f"bench_{uuid.uuid4().hex[:8]}"
-DATABASES = ("fastapi", "flask", "floor", "fastapi_ml", "flask_ml")
+# One fresh database each (bake.fresh_database names them per run and drops them at the end).
+DATABASES = {"crud": ("floor", "fastapi", "flask"), "ml-serving": ("fastapi_ml", "flask_ml")}
+# The generated FastAPI crud app under granian instead of uvicorn, on these workloads.
+GRANIAN_WORKLOADS = ("health", "read-by-pk", "list-20", "create")
 # Fan-out: three upstreams, each answering after this long (benchmarks/upstreams.py).
 UPSTREAM_DELAY_SECONDS = 0.1
 UPSTREAMS = 3
@@ -75,74 +77,80 @@ WORKLOADS = [
 
 
 def build(
-    workdir: Path, venv: Path, targets: set[str], upstream_urls: list[str]
+    workdir: Path,
+    venv: Path,
+    databases: dict[str, str],
+    targets: set[str],
+    upstream_urls: list[str],
 ) -> list[Contender]:
     """Render and prepare every contender for `targets`; the floor answers every workload."""
     # Two builds at once: each mostly waits on uv, PostgreSQL or one core (the model's training).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        crud_build = pool.submit(build_crud, workdir, venv) if "crud" in targets else None
+        crud_build = (
+            pool.submit(build_crud, workdir, venv, databases) if "crud" in targets else None
+        )
         ml_build = (
-            pool.submit(build_ml_serving, workdir, venv, upstream_urls)
+            pool.submit(build_ml_serving, workdir, venv, databases, upstream_urls)
             if "ml-serving" in targets
             else None
         )
         crud = crud_build.result() if crud_build else []
         ml = ml_build.result() if ml_build else []
-    floor_db = f"{DB_PREFIX}_floor"
     if crud:
         # The floor reads a seeded copy of the FastAPI service's schema.
-        floor_url = contenders.prepare_database(venv, crud[0].cwd, floor_db)
-    else:
-        contenders.chore(venv, "recreate", contenders.PG_ADMIN_URL, floor_db)
-        floor_url = f"{contenders.PG_BASE}/{floor_db}"
+        contenders.prepare_database(venv, crud[0].cwd, databases["floor"])
     floor = Contender(
         "floor",
         [str(venv / "bin" / "uvicorn"), "benchmarks.floor.app:app", "--no-access-log"],
         contenders.REPO,
-        contenders.clean_env(
-            FLOOR_DATABASE_URL=floor_url, FLOOR_UPSTREAM_URLS=",".join(upstream_urls)
+        bake.clean_env(
+            FLOOR_DATABASE_URL=databases["floor"], FLOOR_UPSTREAM_URLS=",".join(upstream_urls)
         ),
         targets=tuple(sorted(targets)),
     )
     return [floor, *crud, *ml]
 
 
-def build_crud(workdir: Path, venv: Path) -> list[Contender]:
-    """The crud services, seeded: fastapi, flask-gevent and flask-gthread."""
+def build_crud(workdir: Path, venv: Path, databases: dict[str, str]) -> list[Contender]:
+    """The crud services, seeded: fastapi on uvicorn and granian, flask-gevent, flask-gthread."""
     fastapi = contenders.render(workdir, "fastapi")
     flask = contenders.render(workdir, "flask")
-    fastapi_db = contenders.prepare_database(venv, fastapi, f"{DB_PREFIX}_fastapi")
-    flask_db = contenders.prepare_database(venv, flask, f"{DB_PREFIX}_flask")
-    flask_argv = contenders.production_argv(flask)
+    contenders.install_granian(fastapi)
+    contenders.prepare_database(venv, fastapi, databases["fastapi"])
+    contenders.prepare_database(venv, flask, databases["flask"])
+    fastapi_env = contenders.project_env(fastapi, databases["fastapi"])
+    flask_env = contenders.project_env(flask, databases["flask"])
+    flask_argv = bake.dockerfile_cmd(flask)
     return [
+        Contender("fastapi", bake.dockerfile_cmd(fastapi), fastapi, fastapi_env),
+        # The same app and database under granian, which the template does not ship (issue 14).
         Contender(
-            "fastapi",
-            contenders.production_argv(fastapi),
+            "fastapi-granian",
+            contenders.granian_argv(fastapi),
             fastapi,
-            contenders.project_env(fastapi, fastapi_db),
+            fastapi_env,
+            workloads=GRANIAN_WORKLOADS,
         ),
-        Contender("flask-gevent", flask_argv, flask, contenders.project_env(flask, flask_db)),
+        Contender("flask-gevent", flask_argv, flask, flask_env),
         # The same app on gunicorn's threaded sync worker: the classic "sync Flask" row.
-        Contender(
-            "flask-gthread",
-            [*flask_argv, *GTHREAD],
-            flask,
-            contenders.project_env(flask, flask_db),
-        ),
+        Contender("flask-gthread", [*flask_argv, *GTHREAD], flask, flask_env),
     ]
 
 
-def build_ml_serving(workdir: Path, venv: Path, upstream_urls: list[str]) -> list[Contender]:
+def build_ml_serving(
+    workdir: Path, venv: Path, databases: dict[str, str], upstream_urls: list[str]
+) -> list[Contender]:
     """The ml-serving services, with their model trained and prediction log migrated."""
     projects = {}
     for framework in ("fastapi", "flask"):
         project = contenders.render(workdir, framework, "ml-serving")
         model = contenders.train(project)
-        url = contenders.prepare_database(venv, project, f"{DB_PREFIX}_{framework}_ml", seed=False)
+        url = databases[f"{framework}_ml"]
+        contenders.prepare_database(venv, project, url, seed=False)
         env = contenders.project_env(
             project, url, MODEL_PATH=str(model), UPSTREAM_URLS=",".join(upstream_urls)
         )
-        projects[framework] = (project, contenders.production_argv(project), env)
+        projects[framework] = (project, bake.dockerfile_cmd(project), env)
     fastapi, fastapi_argv, fastapi_env = projects["fastapi"]
     flask, flask_argv, flask_env = projects["flask"]
     ml = ("ml-serving",)
@@ -170,7 +178,7 @@ def measure(
             # One server at a time: no idle process competes for the two cores or for connections.
             with contenders.serve(contender, logs) as base:
                 for workload in workloads:
-                    if workload.target not in contender.targets:
+                    if not contender.answers(workload.name, workload.target):
                         continue
                     tag = f"{run_id}-{contender.name}-{round_no}"
                     args = _script_args(workload, tag)
@@ -199,6 +207,16 @@ def measure(
                         flush=True,
                     )
     return samples
+
+
+def check_parity(all_contenders: list[Contender], logs: Path) -> dict[str, list[str]]:
+    """The granian contender must answer as the uvicorn one does (the requests compared)."""
+    by_name = {c.name: c for c in all_contenders if "crud" in c.targets}
+    if "fastapi-granian" not in by_name:
+        return {}
+    checked = parity.check(by_name["fastapi"], by_name["fastapi-granian"], logs)
+    print(f"fastapi-granian answers as fastapi (uvicorn) does: {', '.join(checked)}", flush=True)
+    return {"fastapi-granian": checked}
 
 
 def _script_args(workload: Workload, tag: str) -> tuple[str, ...]:
@@ -277,11 +295,20 @@ def main() -> None:
 
     started = time.time()
     venv = contenders.harness_venv(opts.workdir)
-    ports = [contenders.free_port() for _ in range(UPSTREAMS)]
+    ports = [bake.free_port() for _ in range(UPSTREAMS)]
     upstream_urls = [f"http://127.0.0.1:{port}" for port in ports]
-    # Started first, so no other process takes the ports meanwhile; idle, they cost nothing.
-    with contenders.serve_upstreams(venv, ports, UPSTREAM_DELAY_SECONDS, logs):
-        all_contenders = build(opts.workdir, venv, {w.target for w in workloads}, upstream_urls)
+    targets = {w.target for w in workloads}
+    with ExitStack() as stack:
+        # Started first, so no other process takes the ports meanwhile; idle, they cost nothing.
+        stack.enter_context(contenders.serve_upstreams(venv, ports, UPSTREAM_DELAY_SECONDS, logs))
+        databases = {
+            name: stack.enter_context(bake.fresh_database(f"bench_{name}"))
+            for name in ("floor", *(db for t in sorted(targets) for db in DATABASES[t]))
+        }
+        built = build(opts.workdir, venv, databases, targets, upstream_urls)
+        # Only the servers that answer a chosen workload are started.
+        all_contenders = [c for c in built if any(c.answers(w.name, w.target) for w in workloads)]
+        parity_checked = check_parity(all_contenders, logs)
         samples = measure(all_contenders, workloads, rounds, seconds, warmup, logs)
     results = {
         "title": f"One process each, {rounds} interleaved rounds of {seconds:g} s (median)",
@@ -293,11 +320,10 @@ def main() -> None:
         "upstream_delay_ms": round(UPSTREAM_DELAY_SECONDS * 1000),
         "machine": report.machine(venv, sorted({c.cwd for c in all_contenders[1:]})),
         "workloads": summarise(samples, workloads),
+        "parity": parity_checked,
         "duration_seconds": round(time.time() - started, 1),
     }
     report.write(results, opts.out, venv)
-    for db in DATABASES:
-        contenders.chore(venv, "drop", contenders.PG_ADMIN_URL, f"{DB_PREFIX}_{db}")
     print(f"wrote {opts.out}/results.md, results.json, results.png")
 
 

@@ -1,24 +1,25 @@
 """The services under test: render, install, migrate and seed them, then start one at a time."""
 
-import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 REPO = Path(__file__).resolve().parent.parent
-PG_ADMIN_URL = os.environ.get("SCAFFOLD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_BASE = PG_ADMIN_URL.rsplit("/", 1)[0]
+# The smoke matrix's helpers (tests/bake.py): tests/ is no package, so it goes on sys.path.
+sys.path.insert(0, str(REPO / "tests"))
+if TYPE_CHECKING:  # mypy, run from the root, finds the same file as tests.bake
+    from tests import bake as bake
+else:
+    import bake
+
 SEED_ROWS = 10_000
+# Installed into the generated FastAPI project's venv for the run only; the template ships uvicorn.
+GRANIAN = "granian>=2.8,<3"
 
 
 @dataclass
@@ -31,131 +32,66 @@ class Contender:
     env: dict[str, str] = field(default_factory=dict)
     # The rendered targets whose workloads this server answers (the floor answers all of them).
     targets: tuple[str, ...] = ("crud",)
+    # The workloads it is measured on, if not every workload of its targets.
+    workloads: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:
         """The name plus its targets: the same name can run as a crud and an ml-serving service."""
         return f"{self.name}-{'+'.join(self.targets)}"
 
-
-def run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
-    """Run a command; fail with its output."""
-    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode:
-        raise RuntimeError(
-            f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-        )
-    return proc.stdout
+    def answers(self, workload: str, target: str) -> bool:
+        """Whether this server is measured on `workload`, a workload of `target`."""
+        return target in self.targets and (self.workloads is None or workload in self.workloads)
 
 
-def uv() -> str:
-    """The uv executable next to this interpreter, else on PATH."""
-    beside = Path(sys.executable).parent / "uv"
-    found = str(beside) if beside.exists() else shutil.which("uv")
-    if not found:
-        raise RuntimeError("uv not found")
-    return found
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """Our environment minus our own venv, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    env.update(extra)
-    return env
+def chore(venv: Path, *args: str) -> str:
+    """Run benchmarks/seed.py in the harness venv."""
+    return bake.run([venv / "bin" / "python", REPO / "benchmarks" / "seed.py", *args]).stdout
 
 
 def harness_venv(workdir: Path) -> Path:
     """The harness's own venv (asyncpg, httpx, starlette, uvicorn, matplotlib), created with uv."""
     venv = workdir / "harness-venv"
+    uv = bake.uv_executable()
     if not (venv / "bin" / "python").exists():
-        run([uv(), "venv", "--quiet", "--python", sys.executable, str(venv)])
-    run(
-        [
-            uv(),
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            str(venv / "bin" / "python"),
-            "-r",
-            str(REPO / "benchmarks" / "requirements.txt"),
-        ],
-        env=clean_env(),
-    )
+        bake.run([uv, "venv", "--quiet", "--python", sys.executable, venv])
+    requirements = REPO / "benchmarks" / "requirements.txt"
+    python = venv / "bin" / "python"
+    install: list[str | Path] = [uv, "pip", "install", "--quiet", "--python", python]
+    bake.run([*install, "-r", requirements], env=bake.clean_env())
     return venv
-
-
-def chore(venv: Path, *args: str) -> str:
-    """Run benchmarks/seed.py in the harness venv."""
-    return run([str(venv / "bin" / "python"), str(REPO / "benchmarks" / "seed.py"), *args])
 
 
 def render(workdir: Path, framework: str, target: str = "crud") -> Path:
     """Render a variant with the CLI, exactly as a user would, and install it with uv."""
     name = f"bench-{framework}-{target}"
-    project = workdir / name
-    shutil.rmtree(project, ignore_errors=True)
-    run(
-        [
-            sys.executable,
-            "-m",
-            "scaffold",
-            "new",
-            name,
-            "--framework",
-            framework,
-            "--target",
-            target,
-            "--database",
-            "postgresql",
-            "--yes",
-            "--no-git",
-            "--output-dir",
-            str(workdir),
-        ],
-        cwd=REPO,
-    )
-    env = clean_env(UV_PROJECT_ENVIRONMENT=str(project / ".venv"))
-    run([uv(), "sync", "--quiet", "--no-dev"], cwd=project, env=env)
+    shutil.rmtree(workdir / name, ignore_errors=True)
+    project = bake.render(bake.Variant(framework, target, "postgresql"), workdir, name)
+    sync_env = bake.clean_env(UV_PROJECT_ENVIRONMENT=str(project / ".venv"))
+    bake.run([bake.uv_executable(), "sync", "--quiet", "--no-dev"], cwd=project, env=sync_env)
     return project
 
 
-def production_argv(project: Path) -> list[str]:
-    """The Dockerfile's last CMD (the production command)."""
-    cmds = [ln for ln in (project / "Dockerfile").read_text().splitlines() if ln.startswith("CMD ")]
-    return [str(a) for a in json.loads(cmds[-1][4:])]
-
-
-def migrate_argv(project: Path) -> list[str]:
-    """compose.yaml's one-off migrate command."""
-    command = yaml.safe_load((project / "compose.yaml").read_text())["services"]["migrate"][
-        "command"
-    ]
-    return command.split() if isinstance(command, str) else [str(a) for a in command]
-
-
-def prepare_database(venv: Path, project: Path, database: str, *, seed: bool = True) -> str:
-    """A fresh database with the project's migrations applied and, if `seed`, SEED_ROWS items."""
-    chore(venv, "recreate", PG_ADMIN_URL, database)
-    url = f"{PG_BASE}/{database}"
-    env = project_env(project, url)
-    argv = migrate_argv(project)
-    run([str(project / ".venv" / "bin" / argv[0]), *argv[1:]], cwd=project, env=env)
+def prepare_database(venv: Path, project: Path, url: str, *, seed: bool = True) -> None:
+    """Apply the project's migrations (compose's one-off migrate command) and seed SEED_ROWS."""
+    argv = bake.as_argv(bake.compose_services(project)["migrate"]["command"])
+    migrate: list[str | Path] = [project / ".venv" / "bin" / argv[0], *argv[1:]]
+    bake.run(migrate, cwd=project, env=project_env(project, url))
     if seed:
         chore(venv, "seed", url, str(SEED_ROWS))
-    return url
 
 
 def train(project: Path) -> Path:
     """Fit the ml-serving project's model with its own `train` command, as its Dockerfile does."""
     model = project / "models" / "model.joblib"
-    run([str(project / ".venv" / "bin" / "train"), "--output", str(model)], cwd=project)
+    bake.run([project / ".venv" / "bin" / "train", "--output", model], cwd=project)
     return model
 
 
 def project_env(project: Path, database_url: str, **extra: str) -> dict[str, str]:
     """Production settings for a generated service, with diagnostics on and no rate limit."""
-    return clean_env(
+    return bake.clean_env(
         PATH=f"{project / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         DATABASE_URL=database_url,
         ENVIRONMENT="production",
@@ -169,11 +105,25 @@ def project_env(project: Path, database_url: str, **extra: str) -> dict[str, str
     )
 
 
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def install_granian(project: Path) -> None:
+    """Add granian to a rendered project's venv (for this run: the template ships uvicorn)."""
+    python = project / ".venv" / "bin" / "python"
+    install: list[str | Path] = [bake.uv_executable(), "pip", "install", "--quiet", "--python"]
+    bake.run([*install, python, GRANIAN], env=bake.clean_env())
+
+
+def granian_argv(project: Path) -> list[str]:
+    """The FastAPI project's app under granian, as close to its uvicorn CMD as granian allows.
+
+    One worker, uvloop (granian has no httptools: its HTTP/1 parser is Rust's), HTTP/1 only
+    as uvicorn, no access log.
+    """
+    app = next(arg for arg in bake.dockerfile_cmd(project) if arg.endswith(":app"))
+    return [
+        str(project / ".venv" / "bin" / "granian"),
+        *("--interface", "asgi", app),
+        *("--workers", "1", "--loop", "uvloop", "--http", "1", "--no-access-log"),
+    ]
 
 
 @contextmanager
@@ -181,64 +131,16 @@ def serve_upstreams(venv: Path, ports: list[int], delay: float, logs: Path) -> I
     """benchmarks/upstreams.py on `ports` (one process, run in the harness venv) until exit."""
     argv = [str(venv / "bin" / "python"), str(REPO / "benchmarks" / "upstreams.py")]
     argv += ["--delay", str(delay), *map(str, ports)]
-    with _running("upstreams", argv, REPO, clean_env(), logs, f"http://127.0.0.1:{ports[0]}"):
+    with bake.serve(argv, REPO, bake.clean_env(), port=ports[0], log_path=logs / "upstreams.log"):
         yield
 
 
 @contextmanager
 def serve(contender: Contender, logs: Path) -> Iterator[str]:
     """Start the contender on a free loopback port; yield its base URL once /health answers."""
-    port = free_port()
-    env = dict(
-        contender.env,
-        HOST="127.0.0.1",
-        PORT=str(port),
-        UVICORN_HOST="127.0.0.1",
-        UVICORN_PORT=str(port),
-    )
-    argv = list(contender.argv)
-    if Path(argv[0]).name == "uvicorn" and "--host" not in argv:
-        argv += ["--host", "127.0.0.1", "--port", str(port)]
-    base = f"http://127.0.0.1:{port}"
-    with _running(contender.label, argv, contender.cwd, env, logs, base):
-        yield base
-
-
-@contextmanager
-def _running(
-    name: str, argv: list[str], cwd: Path, env: dict[str, str], logs: Path, base: str
-) -> Iterator[None]:
-    """Run `argv` (output to logs/<name>.log) while the block runs, once `base`/health answers."""
-    logs.mkdir(parents=True, exist_ok=True)
-    log_path = logs / f"{name}.log"
-    with log_path.open("a") as log:
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited: {log_path.read_text()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(f"{base}/health", timeout=2) as resp:  # noqa: S310
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"{name}: no /health in 60 s")
-                time.sleep(0.2)
-            yield
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    port = bake.free_port()
+    # bake.serve sets HOST, PORT and uvicorn's variables; granian reads its own.
+    server_env = dict(contender.env, GRANIAN_HOST="127.0.0.1", GRANIAN_PORT=str(port))
+    log_path = logs / f"{contender.label}-{port}.log"
+    with bake.serve(contender.argv, contender.cwd, server_env, port=port, log_path=log_path) as url:
+        yield url

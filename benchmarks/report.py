@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from . import contenders
+from .contenders import bake
 
 PACKAGES = (
     "fastapi",
     "starlette",
     "uvicorn",
+    "granian",
     "uvloop",
     "httptools",
     "sqlalchemy",
@@ -33,6 +35,7 @@ PACKAGES = (
 CONTENDERS = {
     "floor": "bare Starlette + asyncpg pool + one httpx.AsyncClient (benchmarks/floor/app.py), uvicorn",
     "fastapi": "generated FastAPI crud (fan-out: ml-serving), postgresql, its Dockerfile CMD (uvicorn)",
+    "fastapi-granian": "the same FastAPI crud app and database under granian (`granian --interface asgi <slug>.main:app --workers 1 --loop uvloop --http 1 --no-access-log`, installed into its venv for the run; the template ships uvicorn), on health, read-by-pk, list-20 and create",
     "flask-gevent": "generated Flask crud (fan-out: ml-serving), postgresql, its Dockerfile CMD (gunicorn gevent)",
     "flask-gthread": "the same Flask app, gunicorn `--worker-class gthread --threads 16` (on fan-out its gevent pool runs the calls one after another)",
 }
@@ -48,7 +51,7 @@ def _cpu_model() -> str:
 def _versions(project: Path) -> dict[str, str]:
     out = subprocess.run(
         [
-            contenders.uv(),
+            bake.uv_executable(),
             "pip",
             "list",
             "--format",
@@ -76,7 +79,7 @@ def machine(venv: Path, projects: list[Path]) -> dict[str, object]:
         "cpu": _cpu_model(),
         "os": platform.platform(),
         "python": sys.version.split()[0],
-        "postgresql": contenders.chore(venv, "version", contenders.PG_ADMIN_URL).strip(),
+        "postgresql": contenders.chore(venv, "version", bake.PG_ADMIN_URL).strip(),
         "wrk": wrk_version[0] if wrk_version else "wrk",
         "packages": dict(sorted(versions.items())),
     }
@@ -84,6 +87,17 @@ def machine(venv: Path, projects: list[Path]) -> dict[str, object]:
 
 def _ratio(value: object) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+def _parity(results: dict[str, object]) -> list[str]:
+    checked: dict[str, list[str]] = results.get("parity") or {}  # type: ignore[assignment]
+    return [
+        f"Before measuring, **{name}** answered {len(requests)} requests exactly as **fastapi** "
+        "(uvicorn) did: status, headers but `date` and `server`, and body ("
+        + ", ".join(f"`{r}`" for r in requests)
+        + ").\n"
+        for name, requests in checked.items()
+    ]
 
 
 def table(results: dict[str, object]) -> str:
@@ -99,7 +113,8 @@ def table(results: dict[str, object]) -> str:
         "--yes --no-git`, installed each with `uv sync`, applied its migrations, seeded the crud "
         f"databases with {results['seed_rows']:,} rows and trained the ml-serving models with their "
         "own `train` command.",
-        "- Each contender ran its production command (the Dockerfile CMD) on 127.0.0.1 with one "
+        "- Each contender ran its production command (the Dockerfile CMD; fastapi-granian the same app "
+        "under granian) on 127.0.0.1 with one "
         "process (`WEB_CONCURRENCY=1`), `ENVIRONMENT=production`, `ENABLE_DIAGNOSTICS=true` and the "
         "rate limiter off (`RATE_LIMIT=`); only one server ran at a time (the fan-out upstreams' "
         "process runs throughout, idle but for fan-out).",
@@ -115,6 +130,7 @@ def table(results: dict[str, object]) -> str:
         "",
         "Contenders: " + "; ".join(f"**{k}**: {v}" for k, v in CONTENDERS.items()) + ".",
         "",
+        *_parity(results),
         "## Machine",
         "",
         f"{m['cores']} cores ({m['cpu']}), {m['os']}, Python {m['python']}, PostgreSQL {m['postgresql']}, "
@@ -154,11 +170,5 @@ def write(results: dict[str, object], out: Path, venv: Path) -> None:
     """results.json, results.md and results.png in `out`."""
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "results.md").write_text(table(results))
-    contenders.run(
-        [
-            str(venv / "bin" / "python"),
-            str(Path(__file__).parent / "chart.py"),
-            str(out / "results.json"),
-            str(out / "results.png"),
-        ]
-    )
+    chart = Path(__file__).parent / "chart.py"
+    bake.run([venv / "bin" / "python", chart, out / "results.json", out / "results.png"])

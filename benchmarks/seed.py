@@ -1,4 +1,4 @@
-"""Database chores run in the harness's venv: recreate a database, seed items, report versions."""
+"""Database chores run in the harness's venv: seed items, report the server's version."""
 
 import asyncio
 import sys
@@ -11,25 +11,6 @@ ROWS_SQL = """
 INSERT INTO items (name, description, created_at, updated_at)
 SELECT 'item-' || n, 'seeded row ' || n, now(), now() FROM generate_series(1, $1) AS n
 """
-
-
-async def recreate(admin_url: str, name: str) -> None:
-    """Drop and create an empty database."""
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def drop(admin_url: str, name: str) -> None:
-    """Drop a database."""
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def seed(url: str, rows: str) -> None:
@@ -53,8 +34,6 @@ async def version(url: str) -> None:
 
 
 COMMANDS: dict[str, Callable[..., Coroutine[Any, Any, None]]] = {
-    "recreate": recreate,
-    "drop": drop,
     "seed": seed,
     "version": version,
 }

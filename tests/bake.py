@@ -205,13 +205,24 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
 
 
 @contextmanager
-def serve(argv: Sequence[str], project: Path, env: Mapping[str, str]) -> Iterator[str]:
-    """Start the production command on a free loopback port; yield its base URL once healthy."""
-    port = free_port()
+def serve(
+    argv: Sequence[str],
+    project: Path,
+    env: Mapping[str, str],
+    *,
+    port: int | None = None,
+    log_path: Path | None = None,
+) -> Iterator[str]:
+    """Start the production command on a free loopback port; yield its base URL once healthy.
+
+    `port` names the port instead (for a command that binds one it was given); `log_path` is
+    where the output goes (default: the artifacts' servers/ folder).
+    """
+    port = port or free_port()
     env = dict(
         env, HOST="127.0.0.1", PORT=str(port), UVICORN_HOST="127.0.0.1", UVICORN_PORT=str(port)
     )
-    log_path = ARTIFACTS_ABSPATH / "servers" / f"{project.name}-{port}.log"
+    log_path = log_path or ARTIFACTS_ABSPATH / "servers" / f"{project.name}-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         proc = subprocess.Popen(argv, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)

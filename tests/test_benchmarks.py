@@ -14,11 +14,14 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 CONTENDERS = {"floor", "fastapi", "flask-gevent", "flask-gthread"}
 WORKLOADS = ["health", "read-by-pk", "list-20", "slow-query", "create", "fan-out"]
+# The generated FastAPI app under granian instead of its uvicorn CMD, on these workloads only.
+GRANIAN = "fastapi-granian"
+GRANIAN_WORKLOADS = {"health", "read-by-pk", "list-20", "create"}
 # Each of the three upstreams answers after 100 ms: one after another would take at least 300 ms.
 UPSTREAM_DELAY_MS = 100
 SEQUENTIAL_MS = 3 * UPSTREAM_DELAY_MS
 
-# Renders and installs four projects and boots six servers: as slow as a smoke variant.
+# Renders and installs four projects and boots each server in turn: as slow as a smoke variant.
 pytestmark = pytest.mark.smoke
 
 
@@ -57,7 +60,8 @@ def test_short_run_writes_table_json_and_chart(tmp_path: Path) -> None:
     assert [w["name"] for w in results["workloads"]] == WORKLOADS
     for workload in results["workloads"]:
         rows = {row["contender"]: row for row in workload["rows"]}
-        assert set(rows) == CONTENDERS, workload["name"]
+        granian = {GRANIAN} if workload["name"] in GRANIAN_WORKLOADS else set()
+        assert set(rows) == CONTENDERS | granian, workload["name"]
         for row in rows.values():
             # Every contender answered: requests flowed, none failed, and the ratios are computed.
             assert row["rps"] > 0, (workload["name"], row)
@@ -66,6 +70,13 @@ def test_short_run_writes_table_json_and_chart(tmp_path: Path) -> None:
         assert rows["floor"]["vs_floor"] == 1.0
         assert rows["fastapi"]["vs_fastapi"] == 1.0
     assert results["machine"]["cores"] >= 1
+    assert "granian" in results["machine"]["packages"]
+    # Before measuring, granian answered the probes, reads, errors and the host check exactly as
+    # uvicorn does (status, headers but the date and server name, and body).
+    compared = results["parity"][GRANIAN]
+    for request in ("GET /health", "GET /ready", "GET /api/items/1", "GET /openapi.json"):
+        assert request in compared, compared
+    assert any("Host: evil.example" in request for request in compared), compared
 
     fan_out = next(w for w in results["workloads"] if w["name"] == "fan-out")
     assert results["upstream_delay_ms"] == UPSTREAM_DELAY_MS
@@ -82,9 +93,11 @@ def test_short_run_writes_table_json_and_chart(tmp_path: Path) -> None:
         header = re.search(rf"^### {re.escape(workload)}: .*$", table, re.MULTILINE)
         assert header, f"no table for {workload}"
     data_rows = re.findall(
-        r"^\| (floor|fastapi|flask-gevent|flask-gthread) \| (\d+) \|", table, re.MULTILINE
+        rf"^\| (floor|fastapi|{GRANIAN}|flask-gevent|flask-gthread) \| (\d+) \|",
+        table,
+        re.MULTILINE,
     )
-    assert len(data_rows) == len(WORKLOADS) * len(CONTENDERS)
+    assert len(data_rows) == len(WORKLOADS) * len(CONTENDERS) + len(GRANIAN_WORKLOADS)
 
     width, height = png_size(out / "results.png")
     assert width > 400 and height > 200
