@@ -7,15 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 REPO = Path(__file__).resolve().parent.parent
 # The smoke matrix's helpers (tests/bake.py): tests/ is no package, so it goes on sys.path.
 sys.path.insert(0, str(REPO / "tests"))
-if TYPE_CHECKING:  # mypy, run from the root, finds the same file as tests.bake
-    from tests import bake as bake
-else:
-    import bake
+import bake as bake  # noqa: E402 - re-exported for the other harness modules
 
 SEED_ROWS = 10_000
 # Installed into the generated FastAPI project's venv for the run only; the template ships uvicorn.
