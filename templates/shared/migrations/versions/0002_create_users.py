@@ -21,6 +21,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
+{%- if framework == 'flask' %}
+        sa.Column("is_admin", sa.Boolean(), server_default=sa.false(), nullable=False),
+{%- endif %}
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),

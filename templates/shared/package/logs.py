@@ -1,3 +1,4 @@
+{%- set server = 'uvicorn' if framework == 'fastapi' else 'gunicorn' -%}
 """JSON-lines logging: one object per line, tagged with the request id, secrets scrubbed."""
 
 import logging
@@ -21,8 +22,13 @@ _SECRETS = (
     # user:password@host in a URL (a DATABASE_URL or REDIS_URL).
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1[REDACTED]@"),
 )
+{%- if framework == 'fastapi' %}
 # Not uvicorn.access: uvicorn logs each request only while that logger has a handler.
-_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")
+_SERVER_LOGGERS = ("uvicorn", "uvicorn.error")
+{%- else %}
+# Not gunicorn.access: no per-request access log unless ACCESS_LOG asks for one.
+_SERVER_LOGGERS = ("gunicorn.error",)
+{%- endif %}
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 
@@ -61,7 +67,7 @@ class RequestIdFilter(logging.Filter):
 
 
 def configure_logging(level: int, current_request_id: Callable[[], str | None]) -> None:
-    """Send every log record, uvicorn's included, to stdout as one JSON object per line."""
+    """Send every log record, {{ server }}'s included, to stdout as one JSON object per line."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         RedactingJsonFormatter(
@@ -75,8 +81,8 @@ def configure_logging(level: int, current_request_id: Callable[[], str | None]) 
     root.setLevel(level)
     # httpx logs every outbound request at INFO: too chatty (and costly) per request.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
-    # uvicorn installs its own plain-text handlers; route its records through ours instead.
-    for name in _UVICORN_LOGGERS:
+    # {{ server }} installs its own plain-text handlers; route its records through ours instead.
+    for name in _SERVER_LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers = []
         logger.propagate = True

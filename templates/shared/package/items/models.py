@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import Base
+from ..{{ 'db' if framework == 'fastapi' else 'extensions' }} import Base
 
 
 class Item(Base):

@@ -2,20 +2,24 @@
 
 from datetime import datetime
 
+{% if framework == 'flask' -%}
 from flask_login import UserMixin
-from sqlalchemy import DateTime, String, false, func
+{% endif -%}
+from sqlalchemy import DateTime, String, {% if framework == 'flask' %}false, {% endif %}func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import Base
+from ..{{ 'db' if framework == 'fastapi' else 'extensions' }} import Base
 
 
-class User(UserMixin, Base):
-    """Someone who can log in; passwords are stored only as argon2 hashes."""
+class User({% if framework == 'flask' %}UserMixin, {% endif %}Base):
+    """Someone who can log in; the email is stored lower-cased, the password as an argon2 hash."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+{%- if framework == 'flask' %}
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+{%- endif %}
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
