@@ -2,8 +2,9 @@
 
 The throwaway template repository holds two releases: v0.2.0, the commit the `templates` branch
 left main at (v0.2.0's templates; main released them as 11db900 with one line-length fix in a
-Flask test), and v0.3.0, this working tree's copier.yml and templates. A project per variant with
-moved files is generated at v0.2.0, edited, committed and updated with plain `copier update`.
+Flask test), and this working tree's copier.yml and templates, tagged as the newest `_migrations`
+version (v0.3.0). A project per variant with moved files is generated at v0.2.0, edited,
+committed and updated with plain `copier update`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 from bake import REPO_ABSPATH, run
+from packaging.version import Version
 
 # The branch point of the template restructuring (issue 14): v0.2.0's templates.
 V020_COMMIT = "e2ce34b4a66e4a776ba48003c3b06908558ad277"
 SLUG = "svc"
 KEPT = "kept across the update"
+# This tree's release: at least the newest `_migrations` version, so that every entry runs.
+NEW_RELEASE = max(
+    (
+        m["version"]
+        for m in yaml.safe_load((REPO_ABSPATH / "copier.yml").read_text())["_migrations"]
+        if "version" in m
+    ),
+    key=Version,
+)
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,7 @@ def copier(cwd: Path, *args: str | Path) -> str:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A template repository tagged v0.2.0 (the branch point) and v0.3.0 (this working tree)."""
+    """A template repository tagged v0.2.0 (the branch point) and NEW_RELEASE (this tree)."""
     repo = tmp_path_factory.mktemp("template") / "repo"
     run(["git", "clone", "--quiet", "--no-checkout", REPO_ABSPATH, repo], cwd=repo.parent)
     git(repo, "checkout", "--quiet", "--detach", V020_COMMIT)
@@ -111,8 +123,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*_cache"),
     )
     git(repo, "add", "--all", "copier.yml", "templates")
-    git(repo, "commit", "--quiet", "--allow-empty", "-m", "v0.3.0: this working tree's templates")
-    git(repo, "tag", "v0.3.0")
+    git(repo, "commit", "--quiet", "--allow-empty", "-m", "this working tree's templates")
+    git(repo, "tag", NEW_RELEASE)
     return repo
 
 
@@ -146,7 +158,7 @@ def test_edits_of_moved_files_survive_the_update(
     git(project, "add", "--all")
     git(project, "commit", "--quiet", "-m", "the owner's edits")
 
-    copier(project, "update", "--trust", "--defaults", "--vcs-ref", "v0.3.0")
+    copier(project, "update", "--trust", "--defaults", "--vcs-ref", NEW_RELEASE)
 
     for move in case.moves:
         assert not (project / move.old).exists(), f"{move.old} is still there"
