@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -43,6 +44,39 @@ CHROMIUM_ARGS = [
 SERVER_START_SECONDS = 30
 EMAIL = "grace@example.com"
 PASSWORD = "a long enough password"  # noqa: S105 - a test account
+
+
+# Where a system Chromium usually lives when Playwright's own download is not installed.
+SYSTEM_CHROMIUMS = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "/usr/bin/chromium",
+    "/snap/bin/chromium",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+)
+
+
+def chromium_executable(playwright: Playwright) -> str | None:
+    """PLAYWRIGHT_CHROMIUM_EXECUTABLE, else Playwright's own browser (None), else a system one."""
+    configured = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE")
+    if configured:
+        if not Path(configured).is_file():
+            pytest.fail(f"PLAYWRIGHT_CHROMIUM_EXECUTABLE={configured} does not exist")
+        return configured
+    if Path(playwright.chromium.executable_path).is_file():
+        return None
+    for candidate in SYSTEM_CHROMIUMS:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    # Fail, never skip: a browser test that silently does not run proves nothing.
+    pytest.fail(
+        "No Chromium found: run `uv run playwright install chromium`, install your system's"
+        " chromium package, or set PLAYWRIGHT_CHROMIUM_EXECUTABLE to a Chromium binary"
+    )
 
 
 def production_command() -> list[str]:
@@ -154,10 +188,8 @@ def playwright() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    """Headless Chromium: PLAYWRIGHT_CHROMIUM_EXECUTABLE if set, else Playwright's own download."""
-    executable = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE") or None
-    if executable and not Path(executable).is_file():
-        pytest.fail(f"PLAYWRIGHT_CHROMIUM_EXECUTABLE={executable} does not exist")
+    """Headless Chromium: the configured one, Playwright's own, or the system's."""
+    executable = chromium_executable(playwright)
     try:
         browser = playwright.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_ARGS
@@ -165,8 +197,8 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     except Error as exc:
         # Fail, never skip: a browser test that silently does not run proves nothing.
         pytest.fail(
-            "Chromium did not start. Set PLAYWRIGHT_CHROMIUM_EXECUTABLE to a Chromium binary "
-            f"or run `playwright install chromium`.\n{exc}"
+            f"Chromium ({executable or 'bundled with Playwright'}) did not start. Run"
+            f" `uv run playwright install chromium` or set PLAYWRIGHT_CHROMIUM_EXECUTABLE.\n{exc}"
         )
     yield browser
     browser.close()

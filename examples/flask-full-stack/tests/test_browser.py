@@ -1,11 +1,12 @@
 """A real browser against the production server: sign up, log in, create, edit, delete.
 
-Headless Chromium through Playwright. PLAYWRIGHT_CHROMIUM_EXECUTABLE names a system Chromium
-(e.g. /usr/bin/chromium); unset, Playwright's own (`playwright install chromium`) is used.
+Headless Chromium through Playwright: PLAYWRIGHT_CHROMIUM_EXECUTABLE when set, else Playwright's
+own (`uv run playwright install chromium`), else a system Chromium (e.g. Debian's chromium).
 Screenshots of each page go to ARTIFACTS_DIR (default .artifacts/screenshots).
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Error, Page, Playwright, expect, sync_playwright
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMMAND = [
@@ -26,6 +27,7 @@ COMMAND = [
     "gunicorn.conf.py",
     "flask_full_stack.wsgi:app",
 ]
+# Flags for a container or CI runner: no sandbox (no user namespaces), no GPU, no phoning home.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -35,6 +37,39 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SHOTS = Path(os.environ.get("ARTIFACTS_DIR", PROJECT_ROOT / ".artifacts" / "screenshots"))
+
+
+# Where a system Chromium usually lives when Playwright's own download is not installed.
+SYSTEM_CHROMIUMS = (
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "/usr/bin/chromium",
+    "/snap/bin/chromium",
+    "/Applications/Chromium.app/Contents/MacOS/Chromium",
+    "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+)
+
+
+def chromium_executable(playwright: Playwright) -> str | None:
+    """PLAYWRIGHT_CHROMIUM_EXECUTABLE, else Playwright's own browser (None), else a system one."""
+    configured = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE")
+    if configured:
+        if not Path(configured).is_file():
+            pytest.fail(f"PLAYWRIGHT_CHROMIUM_EXECUTABLE={configured} does not exist")
+        return configured
+    if Path(playwright.chromium.executable_path).is_file():
+        return None
+    for candidate in SYSTEM_CHROMIUMS:
+        found = shutil.which(candidate)
+        if found:
+            return found
+    # Fail, never skip: a browser test that silently does not run proves nothing.
+    pytest.fail(
+        "No Chromium found: run `uv run playwright install chromium`, install your system's"
+        " chromium package, or set PLAYWRIGHT_CHROMIUM_EXECUTABLE to a Chromium binary"
+    )
 
 
 def _free_port() -> int:
@@ -85,18 +120,16 @@ def server(app: Flask) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium; fails (never skips) when no browser can be started."""
-    executable = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE") or None
-    if executable and not Path(executable).is_file():
-        pytest.fail(f"PLAYWRIGHT_CHROMIUM_EXECUTABLE={executable!r} does not exist")
     with sync_playwright() as playwright:
+        executable = chromium_executable(playwright)
         try:
             chromium = playwright.chromium.launch(
                 executable_path=executable, headless=True, args=CHROMIUM_ARGS
             )
         except Error as exc:
             pytest.fail(
-                "Chromium did not start. Set PLAYWRIGHT_CHROMIUM_EXECUTABLE to a Chromium binary "
-                f"or run `playwright install chromium`.\n{exc}"
+                f"Chromium ({executable or 'bundled with Playwright'}) did not start. Run `uv"
+                f" run playwright install chromium` or set PLAYWRIGHT_CHROMIUM_EXECUTABLE.\n{exc}"
             )
         yield chromium
         chromium.close()

@@ -1,4 +1,4 @@
-"""The model-serving API in process: predictions, limits, metadata, readiness and the round trip."""
+"""Predictions in process: one record, a bounded batch, metadata, readiness and the artefact."""
 
 from datetime import datetime
 from pathlib import Path
@@ -126,18 +126,6 @@ def test_model_metadata(client: FlaskClient) -> None:
     assert datetime.fromisoformat(body["trained_at"]).tzinfo is not None
     assert body["metrics"]["accuracy"] > 0.8
     assert (body["n_train"], body["n_test"]) == (120, 30)
-
-
-def test_aggregate_without_upstreams_is_empty(client: FlaskClient) -> None:
-    response = client.post("/aggregate", json={"features": VIRGINICA})
-    assert response.status_code == 200
-    assert _json(response) == {
-        "model_versions": [],
-        "succeeded": 0,
-        "failed": 0,
-        "combined": None,
-        "results": [],
-    }
 
 
 @pytest.mark.parametrize("artefact", [None, b"not a joblib file"])
