@@ -67,7 +67,7 @@ def make_release_two(clone: Path) -> None:
     readme = (clone / README).read_text().splitlines(keepends=True)
     # After the title: far from the end, where the user's edit goes.
     (clone / README).write_text("".join([readme[0], f"\n{TEMPLATE_LINE}\n", *readme[1:]]))
-    with (clone / "templates/fastapi/.dockerignore").open("a") as handle:
+    with (clone / "templates/shared/.dockerignore").open("a") as handle:
         handle.write(f"{V2_DOCKERIGNORE_LINE}\n")
     (clone / NEW_TEST).write_text(NEW_TEST_BODY)
     git(clone, "add", "--all")

@@ -22,7 +22,7 @@ _SECRETS = (
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+@"), r"\1[REDACTED]@"),
 )
 # Not uvicorn.access: uvicorn logs each request only while that logger has a handler.
-_UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")
+_SERVER_LOGGERS = ("uvicorn", "uvicorn.error")
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 
@@ -76,7 +76,7 @@ def configure_logging(level: int, current_request_id: Callable[[], str | None]) 
     # httpx logs every outbound request at INFO: too chatty (and costly) per request.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     # uvicorn installs its own plain-text handlers; route its records through ours instead.
-    for name in _UVICORN_LOGGERS:
+    for name in _SERVER_LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers = []
         logger.propagate = True

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fastapi_crud_test")
 os.environ["ENVIRONMENT"] = "test"
 os.environ["ALLOWED_HOSTS"] = "localhost,127.0.0.1"
-os.environ.pop("ENABLE_DIAGNOSTICS", None)
+os.environ["ENABLE_DIAGNOSTICS"] = "false"
 
 from fastapi_crud.config import Settings, get_settings
 from fastapi_crud.db import Base

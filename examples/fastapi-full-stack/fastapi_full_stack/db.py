@@ -24,8 +24,9 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 
 class Base(DeclarativeBase):
-    """Declarative base; constraint names are fixed so migrations can refer to them."""
+    """Declarative base."""
 
+    # Fixed constraint names: migrations can refer to them, and autogenerate stays stable.
     metadata = MetaData(
         naming_convention={
             "ix": "ix_%(column_0_label)s",

@@ -10,10 +10,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.middleware.cors import CORSMiddleware
 
-from . import db, diagnostics, health, logs, ratelimit, security
+from . import db, diagnostics, health, logs, ratelimit, security, web
 from .config import Settings, get_settings
 from .items.routes import router as items_router
-from .web import setup as setup_pages
 
 # Outbound calls fail fast instead of holding a request open.
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -85,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.enable_diagnostics:
         app.include_router(diagnostics.router)
     # Pages, sessions and CSRF; refuses to build the app without SECRET_KEY in production.
-    setup_pages(app, settings)
+    web.init_app(app, settings)
     return app
 
 

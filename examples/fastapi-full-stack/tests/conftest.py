@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fastapi_full_stack_test")
 os.environ["ENVIRONMENT"] = "test"
 os.environ["ALLOWED_HOSTS"] = "localhost,127.0.0.1"
-os.environ.pop("ENABLE_DIAGNOSTICS", None)
+os.environ["ENABLE_DIAGNOSTICS"] = "false"
 # Production refuses to start without a SECRET_KEY; tests that build production settings need one.
 os.environ["SECRET_KEY"] = "test-" + "k" * 40
 # Page tests send hundreds of requests from one address; test_security tests the limiter itself.

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from fastapi_ml_serving.config import Settings
 from fastapi_ml_serving.db import Base
-from fastapi_ml_serving.ml import predictions as _predictions  # noqa: F401 - registers the log table
+from fastapi_ml_serving.ml import prediction_log as _prediction_log  # noqa: F401 - registers the log table
 
 config = context.config
 if config.config_file_name is not None:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fastapi_ml_serving_test")
 os.environ["ENVIRONMENT"] = "test"
 os.environ["ALLOWED_HOSTS"] = "localhost,127.0.0.1"
-os.environ.pop("ENABLE_DIAGNOSTICS", None)
+os.environ["ENABLE_DIAGNOSTICS"] = "false"
 
 from fastapi_ml_serving.config import Settings, get_settings
 from fastapi_ml_serving.db import Base

@@ -17,7 +17,7 @@ from fastapi_ml_serving.main import create_app
         ("sqlite+aiosqlite:///app.db", "sqlite+aiosqlite:///app.db"),
     ],
 )
-def test_database_url_uses_the_async_driver(given: str, expected: str) -> None:
+def test_database_url_uses_the_installed_driver(given: str, expected: str) -> None:
     assert Settings(database_url=given).database_url == expected
 
 

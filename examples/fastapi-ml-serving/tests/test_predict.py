@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from fastapi_ml_serving.config import Settings, get_settings
 from fastapi_ml_serving.ml import artefact, model, train
-from fastapi_ml_serving.ml.predictions import PredictionLog
+from fastapi_ml_serving.ml.prediction_log import PredictionLog
 
 pytestmark = pytest.mark.anyio
 MakeClient = Callable[[Settings], AbstractAsyncContextManager[AsyncClient]]

@@ -6,16 +6,16 @@ from typing import Any
 
 from flask import Flask
 
-from . import diagnostics, errors, health, logs, ratelimit, security
+from . import diagnostics, errors, health, logs, ratelimit, security, web
 from .config import get_settings
 from .extensions import OrjsonProvider, db, engine_options, init_swagger, migrate
 from .items.routes import bp as items_bp
-from .web import setup as web
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure an app; `test_config` overrides settings from the environment."""
-    app = Flask(__name__)
+    # The pages' templates and stylesheet live with the code that renders them, in web/.
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.json = OrjsonProvider(app)
 
     settings = get_settings()

@@ -27,6 +27,7 @@ COMMAND = [
     "gunicorn.conf.py",
     "flask_full_stack.wsgi:app",
 ]
+# Flags for a container or CI runner: no sandbox (no user namespaces), no GPU, no phoning home.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

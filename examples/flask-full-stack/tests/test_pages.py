@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from flask_full_stack import create_app
 from flask_full_stack.config import get_settings
-from flask_full_stack.web.setup import MissingSecretKeyError
+from flask_full_stack.web import MissingSecretKeyError
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 EMAIL = "ada@example.com"

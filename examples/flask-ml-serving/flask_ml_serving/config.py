@@ -19,23 +19,23 @@ class Settings(BaseSettings):
     allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
     enable_diagnostics: bool = False
     secret_key: SecretStr | None = None
+    # Written by `train` (the Dockerfile runs it at build time); loaded once at startup.
+    model_path: Path = Path("models/model.joblib")
+    # Inference threads per worker (one per worker suits workers = cores); 0 runs inline, blocking
+    # the worker: only for measuring what the threads buy.
+    inference_concurrency: int = Field(default=1, ge=0)
+    # Larger batches are refused with 413; one batch holds an inference thread until it is done.
+    max_batch_size: int = Field(default=1000, ge=1)
+    # Comma-separated base URLs of upstream model services that POST /aggregate asks.
+    upstream_urls: Annotated[list[str], NoDecode] = []
+    # Each upstream call's whole budget; a slower upstream is reported as timed out.
+    upstream_timeout_seconds: float = Field(default=2.0, gt=0)
     # Larger request bodies are refused with 413 before the app reads them.
     max_body_bytes: int = 1024 * 1024
     # Origins allowed to call the API from a browser; none unless listed.
     cors_origins: Annotated[list[str], NoDecode] = []
     # Per client and route, in limits' notation ("120/minute", "10/second;1000/hour"); "" = off.
     rate_limit: str = "120/minute"
-    # Written by `train` (the Dockerfile runs it at build time); relative to the working directory.
-    model_path: Path = Path("models/model.joblib")
-    # Inference threads per worker (one per worker suits workers = cores); 0 runs inline, blocking
-    # the worker: only for measuring what the threads buy.
-    inference_concurrency: int = Field(default=1, ge=0)
-    # Larger batches are refused with 413.
-    max_batch_size: int = Field(default=1000, ge=1)
-    # Comma-separated base URLs of upstream model services; POST /aggregate calls {url}/predict.
-    upstream_urls: Annotated[list[str], NoDecode] = []
-    # Each upstream call's whole budget; a slower upstream is reported as timed out.
-    upstream_timeout_seconds: float = Field(default=2.0, gt=0)
 
     @property
     def debug(self) -> bool:

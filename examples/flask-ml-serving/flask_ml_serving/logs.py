@@ -61,7 +61,7 @@ class RequestIdFilter(logging.Filter):
 
 
 def configure_logging(level: int, current_request_id: Callable[[], str | None]) -> None:
-    """Send every log record, the gunicorn worker's included, to stdout as JSON lines."""
+    """Send every log record, gunicorn's included, to stdout as one JSON object per line."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         RedactingJsonFormatter(
@@ -73,7 +73,7 @@ def configure_logging(level: int, current_request_id: Callable[[], str | None]) 
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
-    # httpx (when installed) logs every outbound request at INFO: too chatty per request.
+    # httpx logs every outbound request at INFO: too chatty (and costly) per request.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     # gunicorn installs its own plain-text handlers; route its records through ours instead.
     for name in _SERVER_LOGGERS:

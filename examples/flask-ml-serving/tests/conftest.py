@@ -1,7 +1,15 @@
-"""Fixtures: a model trained once; one migrated database per session, emptied after every test."""
+"""Fixtures: a model trained once, the production server and a database emptied after each test."""
 
+import functools
 import os
-from collections.abc import Iterator
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +28,15 @@ from flask_ml_serving import create_app
 from flask_ml_serving.config import get_settings
 from flask_ml_serving.extensions import db
 from flask_ml_serving.ml.train import fit, save
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The Dockerfile's CMD, run from the venv the tests run in.
+SERVER_COMMAND = [
+    str(Path(sys.executable).parent / "gunicorn"),
+    "--config",
+    "gunicorn.conf.py",
+    "flask_ml_serving.wsgi:app",
+]
 
 
 def _ensure_database(url: str) -> None:
@@ -46,6 +63,61 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     save(estimator, info, path)
     os.environ["MODEL_PATH"] = str(path)
     return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _serve(model_path: Path, **settings: str) -> Iterator[str]:
+    """Run the production command on a free loopback port with extra settings."""
+    port = _free_port()
+    env = dict(
+        os.environ,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        ENVIRONMENT="production",
+        MODEL_PATH=str(model_path),
+        **settings,
+    )
+    process = subprocess.Popen(
+        SERVER_COMMAND, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"gunicorn exited with {process.returncode}:\n{output}")
+            try:
+                with urllib.request.urlopen(f"{base}/ready", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("gunicorn was not ready within 60 s")
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; TERM drains for seconds
+        process.wait(timeout=15)
+        if process.stdout:
+            # Shown by pytest only when the test fails: the server's side of the story.
+            print(process.stdout.read().decode(errors="replace")[-5000:])
+            process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def production_server(model_path: Path) -> Callable[..., AbstractContextManager[str]]:
+    """`with production_server(SETTING="value") as base_url:` serves the session's model through
+    the Dockerfile's command (gunicorn + gevent) on a free loopback port until the block ends."""
+    return functools.partial(_serve, model_path)
 
 
 @pytest.fixture(scope="session")

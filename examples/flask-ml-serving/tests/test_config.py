@@ -52,3 +52,8 @@ def test_debug_only_in_development(environment: str, debug: bool) -> None:
 def test_production_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ENVIRONMENT")
     assert Settings(_env_file=None).environment == "production"  # type: ignore[call-arg]
+
+
+def test_diagnostics_are_off_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ENABLE_DIAGNOSTICS", raising=False)
+    assert Settings(_env_file=None).enable_diagnostics is False  # type: ignore[call-arg]

@@ -9,7 +9,7 @@ from ..db import Base
 
 
 class User(Base):
-    """Someone who can log in; the email is stored lower-cased."""
+    """Someone who can log in; the email is stored lower-cased, the password as an argon2 hash."""
 
     __tablename__ = "users"
 

@@ -46,7 +46,7 @@ async def redirect_to_login(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/auth/login?{urlencode({'next': path})}", status.HTTP_303_SEE_OTHER)
 
 
-def setup(app: FastAPI, settings: Settings) -> None:
+def init_app(app: FastAPI, settings: Settings) -> None:
     """Add the pages and their session cookie to `app` (security headers come from main)."""
     secret_key = session_secret(settings)
     app.include_router(auth_router)

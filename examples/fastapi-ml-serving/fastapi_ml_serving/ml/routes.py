@@ -12,7 +12,7 @@ from . import fanout
 from .artefact import Artefact
 from .batch import BatchInvalidError, BatchTooLargeError, run_batch, to_prediction
 from .model import ModelHolder, predict
-from .predictions import encode_log, log_predictions
+from .prediction_log import encode_log, log_predictions
 from .schemas import (
     AggregateResponse,
     BatchRequest,

@@ -10,7 +10,7 @@ from ..extensions import Base
 
 
 class User(UserMixin, Base):
-    """Someone who can log in; passwords are stored only as argon2 hashes."""
+    """Someone who can log in; the email is stored lower-cased, the password as an argon2 hash."""
 
     __tablename__ = "users"
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-01-01 00:00:01
+Create Date: 2026-01-02 00:00:00
 """
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Create users with a unique email."""
+    """Create users with a unique email and an argon2 password hash."""
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),

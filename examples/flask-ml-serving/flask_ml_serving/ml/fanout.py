@@ -81,7 +81,7 @@ def predict_url(base_url: str) -> str:
     return base_url.rstrip("/") + "/predict"
 
 
-def combine(results: Sequence[UpstreamResult]) -> Prediction | None:
+def combine(results: list[UpstreamResult]) -> Prediction | None:
     """Soft voting: average the class probabilities of the upstreams that answered."""
     answers = [r.prediction for r in results if r.prediction is not None]
     if not answers:

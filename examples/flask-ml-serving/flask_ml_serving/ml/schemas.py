@@ -1,4 +1,4 @@
-"""Request and response bodies, the same as the FastAPI twin's; every response names a version."""
+"""Request and response bodies; every response names the model version that produced it."""
 
 from datetime import datetime
 from typing import Any
@@ -86,7 +86,7 @@ class BatchResponse(Schema):
 
 
 class ModelInfo(Schema):
-    """Body of GET /model: the loaded model's metadata, as `train` saved it."""
+    """Body of GET /model: the loaded model's metadata."""
 
     model_version: str
     algorithm: str

@@ -1,1 +1,0 @@
-"""Server-rendered pages for items (the JSON API stays under /api/items)."""

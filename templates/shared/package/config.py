@@ -1,0 +1,111 @@
+"""Settings read from the environment (and `.env`); the same fields as the {{ 'Flask' if framework == 'fastapi' else 'FastAPI' }} twin."""
+
+from functools import lru_cache
+{%- if target == 'ml-serving' %}
+from pathlib import Path
+{%- endif %}
+from typing import Annotated, Literal, Self
+
+from pydantic import {% if target == 'ml-serving' %}Field, {% endif %}SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+{%- if framework == 'fastapi' and database != 'none' %}
+
+# A plain URL names no driver; SQLAlchemy's async engine needs the async one installed here.
+_ASYNC_DRIVERS = {
+    "postgresql://": "postgresql+asyncpg://",
+    "postgres://": "postgresql+asyncpg://",
+    "sqlite://": "sqlite+aiosqlite://",
+}
+{%- endif %}
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "production"
+{%- if database == 'postgresql' %}
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/{{ project_slug }}"
+{%- elif database == 'sqlite' %}
+    database_url: str = "sqlite:///{{ project_slug }}.db"
+{%- endif %}
+    # NoDecode: read "a.example,b.example" as a list instead of expecting JSON.
+    allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
+    enable_diagnostics: bool = False
+    secret_key: SecretStr | None = None
+{%- if target == 'ml-serving' %}
+    # Written by `train` (the Dockerfile runs it at build time); loaded once at startup.
+    model_path: Path = Path("models/model.joblib")
+{%- if framework == 'fastapi' %}
+    # Batches predicting at once per process; more wait their turn instead of thrashing the cores.
+    inference_concurrency: int = Field(default=2, ge=1)
+{%- else %}
+    # Inference threads per worker (one per worker suits workers = cores); 0 runs inline, blocking
+    # the worker: only for measuring what the threads buy.
+    inference_concurrency: int = Field(default=1, ge=0)
+{%- endif %}
+    # Larger batches are refused with 413; one batch holds an inference thread until it is done.
+    max_batch_size: int = Field(default=1000, ge=1)
+    # Comma-separated base URLs of upstream model services that POST /aggregate asks.
+    upstream_urls: Annotated[list[str], NoDecode] = []
+    # Each upstream call's whole budget; a slower upstream is reported as timed out.
+    upstream_timeout_seconds: float = Field(default=2.0, gt=0)
+{%- endif %}
+    # Larger request bodies are refused with 413 before the app reads them.
+    max_body_bytes: int = 1024 * 1024
+    # Origins allowed to call the API from a browser; none unless listed.
+    cors_origins: Annotated[list[str], NoDecode] = []
+{%- if rate_limit %}
+    # Per client and route, in limits' notation ("120/minute", "10/second;1000/hour"); "" = off.
+    rate_limit: str = "120/minute"
+{%- endif %}
+{%- if redis %}
+    redis_url: str = "redis://127.0.0.1:6379/0"
+{%- endif %}
+
+    @property
+    def debug(self) -> bool:
+        """Debug (tracebacks in responses) only ever in development."""
+        return self.environment == "development"
+
+{%- if framework == 'fastapi' and database != 'none' %}
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_async_driver(cls, value: str) -> str:
+        for plain, driver in _ASYNC_DRIVERS.items():
+            if value.startswith(plain):
+                return driver + value.removeprefix(plain)
+        return value
+{%- elif database != 'none' %}
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_installed_driver(cls, value: str) -> str:
+        # SQLAlchemy maps a bare postgresql:// to psycopg2; this project ships psycopg 3.
+        for prefix in ("postgresql://", "postgres://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value.removeprefix(prefix)
+        return value
+{%- endif %}
+
+    @field_validator("allowed_hosts", "cors_origins"{% if target == 'ml-serving' %}, "upstream_urls"{% endif %}, mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [host.strip() for host in value.split(",") if host.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _no_wildcard_host_in_production(self) -> Self:
+        if self.environment == "production" and "*" in self.allowed_hosts:
+            raise ValueError("ALLOWED_HOSTS='*' is refused in production: list the host names")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,86 @@
+"""Request and response bodies for items{% if framework == 'flask' %} (pydantic validates; flasgger only documents){% endif %}."""
+
+from datetime import UTC, datetime
+from typing import Annotated{% if framework == 'flask' %}, Any{% endif %}
+
+from pydantic import BaseModel, ConfigDict, {% if framework == 'flask' %}Field, {% endif %}StringConstraints, field_validator
+{%- if framework == 'flask' %}
+from pydantic.json_schema import models_json_schema
+{%- endif %}
+
+# PostgreSQL text cannot hold NUL, so refuse it here instead of failing in the driver.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
+Description = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00]*$")]
+INT4_MAX = 2**31 - 1
+
+
+class ItemCreate(BaseModel):
+    """Body of POST /api/items."""
+
+    name: Name
+    description: Description | None = None
+
+
+class ItemUpdate(BaseModel):
+    """Body of PATCH /api/items/{id}: only the fields sent are changed."""
+
+    name: Name | None = None
+    description: Description | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_null(cls, value: str | None) -> str:
+        # Omit name to keep it; an explicit null would break the NOT NULL column.
+        if value is None:
+            raise ValueError("name cannot be null")
+        return value
+
+
+class ItemRead(BaseModel):
+    """An item as the API returns it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @field_validator("created_at", "updated_at")
+    @classmethod
+    def _assume_utc(cls, value: datetime) -> datetime:
+        # SQLite drops the zone from stored timestamps; CURRENT_TIMESTAMP is UTC.
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class ItemPage(BaseModel):
+    """One page of items plus the total count."""
+
+    items: list[ItemRead]
+    total: int
+    limit: int
+    offset: int
+{%- if framework == 'flask' %}
+
+
+class Pagination(BaseModel):
+    """Query string of GET /api/items."""
+
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=INT4_MAX)
+
+
+def openapi_schemas() -> dict[str, Any]:
+    """OpenAPI component schemas for the item bodies."""
+    _, schema = models_json_schema(
+        [
+            (ItemCreate, "validation"),
+            (ItemUpdate, "validation"),
+            (ItemRead, "serialization"),
+            (ItemPage, "serialization"),
+        ],
+        ref_template="#/components/schemas/{model}",
+    )
+    return dict(schema["$defs"])
+{%- endif %}
