@@ -1,10 +1,9 @@
 """Files the templates moved: a v0.2.0 project updates with its edits at the new paths.
 
-The throwaway template repository holds two releases: v0.2.0, the commit the `templates` branch
-left main at (v0.2.0's templates; main released them as 11db900 with one line-length fix in a
-Flask test), and this working tree's copier.yml and templates, tagged as the newest `_migrations`
-version (v0.3.0). A project per variant with moved files is generated at v0.2.0, edited,
-committed and updated with plain `copier update`.
+The throwaway template repository holds two versions: v0.2.0, as the release record names it,
+and this working tree's copier.yml and templates, tagged as the newest `_migrations` version.
+A project per variant with moved files is generated at v0.2.0, edited, committed and updated
+with plain `copier update`.
 """
 
 from __future__ import annotations
@@ -19,8 +18,10 @@ import yaml
 from bake import REPO_ABSPATH, run
 from packaging.version import Version
 
-# The branch point of the template restructuring (issue 14): v0.2.0's templates.
-V020_COMMIT = "e2ce34b4a66e4a776ba48003c3b06908558ad277"
+from scaffold.releases import read_releases
+
+# v0.2.0's templates, from the release record (CHANGELOG.md).
+V020_COMMIT = next(r.commit for r in read_releases(REPO_ABSPATH) if r.version == "0.2.0")
 SLUG = "svc"
 KEPT = "kept across the update"
 # This tree's release: at least the newest `_migrations` version, so that every entry runs.
