@@ -15,6 +15,15 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "production"
     database_url: str = "postgresql://postgres@127.0.0.1:5432/flask_ml_serving"
+    # One pool per process, small: replicas x workers x db_pool_max_size must stay below the
+    # server's max_connections (README, "Connections"); put PgBouncer in front for more.
+    db_pool_min_size: int = Field(default=1, ge=0)
+    db_pool_max_size: int = Field(default=5, ge=1)
+    # A request that waits longer than this for a connection is answered 503 with Retry-After.
+    db_pool_timeout_seconds: float = Field(default=2.0, gt=0)
+    # A database that stops answering fails requests after these, instead of hanging them.
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    db_statement_timeout_seconds: float = Field(default=10.0, gt=0)
     # NoDecode: read "a.example,b.example" as a list instead of expecting JSON.
     allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
     enable_diagnostics: bool = False
@@ -57,6 +66,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [host.strip() for host in value.split(",") if host.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _pool_bounds_in_order(self) -> Self:
+        if self.db_pool_min_size > self.db_pool_max_size:
+            raise ValueError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
+        return self
 
     @model_validator(mode="after")
     def _no_wildcard_host_in_production(self) -> Self:
