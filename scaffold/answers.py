@@ -70,8 +70,12 @@ def resolve_answers(
     project_name: str,
     explicit: Mapping[str, Any],
     ask: Asker | None = None,
+    defaults: Mapping[str, Any] | None = None,
 ) -> Answers:
-    """Validate explicit answers, then ask or default the rest; each sees the answers before it."""
+    """Validate explicit answers, then ask or default the rest; each sees the answers before it.
+
+    `defaults` replaces copier.yml's default of a question (e.g. the author from git config).
+    """
     known = {question.name for question in questions}
     unknown = sorted(set(explicit) - known)
     if unknown:
@@ -88,9 +92,19 @@ def resolve_answers(
             # copier computes and hides skipped answers itself; later questions may still use them.
             context[question.name] = question.default_value(context)
             continue
-        value = resolve_one(question, context, explicit, ask)
+        value = resolve_one(question, context, explicit, ask, defaults or {})
         values[question.name] = context[question.name] = value
     return Answers(values)
+
+
+def inapplicable(
+    questions: Sequence[Question], answers: Mapping[str, Any], given: Sequence[str]
+) -> list[Question]:
+    """Questions answered by a flag that copier.yml's `when:` skips for these answers."""
+    context: dict[str, Any] = {}
+    for question in questions:
+        context[question.name] = answers.get(question.name, question.default_value(context))
+    return [q for q in questions if q.name in given and not q.is_asked(context)]
 
 
 def try_cast(question: Question, raw: Any) -> Any:
@@ -106,6 +120,7 @@ def resolve_one(
     context: Mapping[str, Any],
     explicit: Mapping[str, Any],
     ask: Asker | None,
+    defaults: Mapping[str, Any],
 ) -> Any:
     """One answer: the explicit value if given, else the wizard's, else the validated default."""
     if question.name in explicit:
@@ -120,7 +135,7 @@ def resolve_one(
         return ask(question, context)
     if not question.has_default:
         raise InvalidAnswerError(f"{label(question)} is required: it has no default")
-    default = question.default_value(context)
+    default = defaults.get(question.name, question.default_value(context))
     try:
         return question.parse(default, context)
     except ValueError as err:

@@ -15,7 +15,7 @@ import typer
 
 # Typer vendors Click; these are its types.
 from typer import _click as click
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from scaffold.errors import ScaffoldError, UserMessageError
 
@@ -27,6 +27,18 @@ COMMANDS = {
     "update": "scaffold.update",
     "doctor": "scaffold.doctor.command",
 }
+
+
+_display_type_rich = TyperOption.display_type_rich
+
+
+def _placeholder_unless_flag(self: TyperOption, ctx: click.Context) -> str | None:
+    """Typer prints a type placeholder after every option, `<bool>` after flags too, which reads
+    as if `--yes` took a value: a flag shows none."""
+    return None if self.is_flag else _display_type_rich(self, ctx)
+
+
+TyperOption.display_type_rich = _placeholder_unless_flag  # type: ignore[method-assign]
 
 
 def debugging(ctx: click.Context | None) -> bool:
@@ -108,7 +120,7 @@ app = typer.Typer(
     name="scaffold",
     cls=ScaffoldGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     help="Generate production-grade FastAPI or Flask projects that stay upgradable.",
 )

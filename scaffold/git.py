@@ -88,3 +88,11 @@ def is_work_tree(path: Path) -> bool:
 def has_commits(path: Path) -> bool:
     """Whether path is a git repository whose HEAD names a commit."""
     return path.is_dir() and git_succeeds("rev-parse", "--verify", "--quiet", "HEAD", cwd=path)
+
+
+def config_value(key: str) -> str:
+    """A git config value as the user's git sees it anywhere ("" when unset or no git)."""
+    try:
+        return run_git("config", "--get", key, cwd=Path.home(), check=False)
+    except (UserMessageError, GitError):
+        return ""

@@ -10,7 +10,7 @@ import inspect
 import shlex
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,9 +19,15 @@ import typer
 # Typer vendors Click; these are its types.
 from typer import _click as click
 
-from scaffold.answers import NAME_QUESTION, pending_questions
+from scaffold.answers import (
+    NAME_QUESTION,
+    check_project_name,
+    inapplicable,
+    pending_questions,
+    resolve_answers,
+)
 from scaffold.destination import check_destination, is_nonempty_dir
-from scaffold.errors import NoTerminalError, ScaffoldError, UserMessageError
+from scaffold.errors import InvalidAnswerError, NoTerminalError, ScaffoldError, UserMessageError
 from scaffold.questions import Question, load_questions
 from scaffold.source import questions_file
 
@@ -30,6 +36,13 @@ if TYPE_CHECKING:
 
 # Shown in the closing summary, when copier.yml declares them.
 SUMMARY_KEYS = ("framework", "target", "database")
+# Questions whose default comes from the user's git config when it has one.
+GIT_DEFAULTS = {"author_name": "user.name", "author_email": "user.email"}
+EPILOG = (
+    "Exit codes: 0 created (or, with --dry-run, listed); 1 a step failed (copier, git, uv, the"
+    " OS: one line, --debug for the traceback); 2 invalid input, a flag that does not apply, or"
+    " a destination it will not write; 130 interrupted (nothing written)."
+)
 ANSWERS_PANEL = "Answers (from copier.yml)"
 
 
@@ -40,40 +53,104 @@ def new(
     git: bool,
     lock: bool,
     force: bool,
+    dry_run: bool,
     output_dir: Path,
     questions: Sequence[Question],
     answers: dict[str, Any],
 ) -> None:
     """Create a project in OUTPUT_DIR/NAME: flags first, then the wizard (or --yes defaults)."""
-    from scaffold import prompts
+    from scaffold.advisor import load_numbers
     from scaffold.generate import run_new
+    from scaffold.prompts import Wizard, confirm
     from scaffold.source import resolve_source
+    from scaffold.terminal import spinner
 
-    explicit = {key: value for key, value in answers.items() if value is not None}
-    interactive = not yes and bool(pending_questions(questions, explicit))
+    flags = {key: value for key, value in answers.items() if value is not None}
+    interactive = not yes and bool(pending_questions(questions, flags))
     if interactive and not stdin_is_terminal():
         raise NoTerminalError(
             "no terminal to ask questions on: pass --yes to accept the defaults"
             " (and flags such as --framework for the rest)"
         )
+    source = resolve_source()
+    check_project_name(name, questions)
     dst_abspath = output_dir.absolute() / name
-    if force and is_nonempty_dir(dst_abspath) and not yes and stdin_is_terminal():
-        check_destination(dst_abspath, force=True)
-        if not prompts.confirm(
+    check_destination(dst_abspath, force=force)
+    defaults = git_defaults(questions)
+    wizard = (
+        Wizard(questions, given=[*flags, NAME_QUESTION], defaults=defaults, numbers=load_numbers())
+        if interactive
+        else None
+    )
+    kept: dict[str, Any] = {}
+    while True:
+        resolved = resolve_answers(
+            questions, project_name=name, explicit={**flags, **kept}, ask=wizard, defaults=defaults
+        )
+        refuse_inapplicable(questions, resolved, flags)
+        if wizard is None:
+            break
+        change = wizard.review(questions, resolved)
+        if change is None:
+            break
+        # Going back: keep what came before the changed question, ask the rest again.
+        order = [q.name for q in questions]
+        kept = {k: v for k, v in resolved.items() if order.index(k) < order.index(change)}
+    asks_to_replace = force and is_nonempty_dir(dst_abspath) and not yes and not dry_run
+    if (
+        asks_to_replace
+        and stdin_is_terminal()
+        and not confirm(
             f"{dst_abspath} is not empty. Move it aside (nothing is deleted) and render there?"
-        ):
-            raise UserMessageError(f"kept {dst_abspath} as it was; nothing was written")
+        )
+    ):
+        raise UserMessageError(f"kept {dst_abspath} as it was; nothing was written")
     result = run_new(
         name=name,
         output_dir=output_dir,
-        data=explicit,
-        ask=prompts.ask_question if interactive else None,
+        answers=resolved,
         git=git,
         lock=lock,
         force=force,
-        source=resolve_source(),
+        dry_run=dry_run,
+        source=source,
+        progress=spinner,
     )
-    typer.echo(summary(result))
+    typer.echo(dry_run_summary(result) if dry_run else summary(result))
+
+
+def git_defaults(questions: Sequence[Question]) -> dict[str, str]:
+    """Author name and email from `git config`, where copier.yml asks for them."""
+    from scaffold.git import config_value
+
+    names = {question.name for question in questions}
+    found = {
+        question: config_value(key) for question, key in GIT_DEFAULTS.items() if question in names
+    }
+    return {question: value for question, value in found.items() if value}
+
+
+def refuse_inapplicable(
+    questions: Sequence[Question], answers: Mapping[str, Any], flags: Mapping[str, Any]
+) -> None:
+    """A flag for a question copier.yml does not ask with these answers is an error."""
+    skipped = inapplicable(questions, answers, list(flags))
+    if skipped:
+        question = skipped[0]
+        where = str(question.when).replace("{{", "").replace("}}", "").strip()
+        raise InvalidAnswerError(
+            f"{question.flag} does not apply to this project: it is asked only when {where}"
+        )
+
+
+def dry_run_summary(result: NewResult) -> str:
+    """The answers and every file a real run would write; nothing was written."""
+    lines = [f"Dry run: nothing was written. {result.project_abspath} would get:"]
+    widest = max(len(key) for key in result.answers)
+    lines += [f"  {key:<{widest}}  {value}" for key, value in result.answers.items()]
+    lines.append(f"and these {len(result.files_relpaths)} files:")
+    lines += [f"  {relpath}" for relpath in result.files_relpaths]
+    return "\n".join(lines)
 
 
 def stdin_is_terminal() -> bool:
@@ -138,17 +215,25 @@ def option_for(question: Question) -> inspect.Parameter:
     notes = []
     if question.choices:
         notes.append("choices: " + ", ".join(str(c.value) for c in question.choices))
-    if question.has_default and "{" not in str(question.default):
-        notes.append(f"default: {question.default}")
+    if question.name in GIT_DEFAULTS:
+        notes.append(f"default: git config {GIT_DEFAULTS[question.name]}, else {question.default}")
+    elif question.has_default:
+        templated = "{" in str(question.default)
+        notes.append(
+            "default: from earlier answers" if templated else f"default: {question.default}"
+        )
     # Parentheses, not brackets: Typer's rich help reads [..] as markup.
     help_text = static_help(question) + (f" ({'; '.join(notes)})" if notes else "")
     hint: Any = bool | None if question.type == "bool" else str | None
     decls = [f"{question.flag}/--no-{question.flag[2:]}"] if question.type == "bool" else []
+    values = [str(choice.value) for choice in question.choices]
     option = typer.Option(
         *(decls or [question.flag]),
         help=help_text,
         show_default=False,
         rich_help_panel=ANSWERS_PANEL,
+        # Shell completion offers the choices: `scaffold new x --target <TAB>`.
+        autocompletion=(lambda: values) if values else None,
     )
     return inspect.Parameter(
         question.name,
@@ -201,6 +286,17 @@ FIXED_PARAMETERS: dict[str, inspect.Parameter] = {
             ),
         ],
     ),
+    "dry_run": inspect.Parameter(
+        "dry_run",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=False,
+        annotation=Annotated[
+            bool,
+            typer.Option(
+                "--dry-run", help="List the answers and the files it would write; write nothing."
+            ),
+        ],
+    ),
     "force": inspect.Parameter(
         "force",
         inspect.Parameter.KEYWORD_ONLY,
@@ -237,6 +333,7 @@ def build_command(questions: Sequence[Question]) -> Callable[..., None]:
             git=params["git"],
             lock=params["lock"],
             force=params["force"],
+            dry_run=params["dry_run"],
             output_dir=params["output_dir"],
             questions=questions,
             answers={q.name: params[q.name] for q in flagged},
@@ -254,5 +351,5 @@ def build_command(questions: Sequence[Question]) -> Callable[..., None]:
 def click_command() -> click.Command:
     """`scaffold new`, its flags read from copier.yml now."""
     app = typer.Typer()
-    app.command("new")(build_command(load_questions(questions_file())))
+    app.command("new", epilog=EPILOG)(build_command(load_questions(questions_file())))
     return typer.main.get_command(app)

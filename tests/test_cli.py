@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -62,8 +63,11 @@ def test_flag_help_shows_choices_and_static_default_from_copier_yml(invoke: Invo
     assert helps["target"] == (
         "What are you building? (choices: crud, ml-serving, full-stack; default: crud)"
     )
-    # A templated default depends on earlier answers, so it is not shown.
-    assert helps["framework"] == "Which framework? (choices: fastapi, flask)"
+    # A templated default depends on earlier answers; the author's comes from git config.
+    assert helps["framework"] == (
+        "Which framework? (choices: fastapi, flask; default: from earlier answers)"
+    )
+    assert helps["author_name"] == "Author name (default: git config user.name, else Your Name)"
     assert invoke("new", "--help").exit_code == 0
 
 
@@ -284,7 +288,7 @@ def test_a_question_added_to_copier_yml_becomes_a_flag(
     def fake_run_new(**kwargs: Any) -> NewResult:
         # Only flag parsing is under test: the real copier.yml has no health_checks question.
         received.update(kwargs)
-        answers = Answers({"project_name": kwargs["name"], **kwargs["data"]})
+        answers: Answers = kwargs["answers"]
         return NewResult(tmp_path / kwargs["name"], answers, (), None, "v0", None, None)
 
     monkeypatch.setattr("scaffold.generate.run_new", fake_run_new)
@@ -295,7 +299,7 @@ def test_a_question_added_to_copier_yml_becomes_a_flag(
     assert params["health_checks"].secondary_opts == ["--no-health-checks"]
     result = CliRunner().invoke(one_command, ["svc", "--no-health-checks", "--yes"])
     assert result.exit_code == 0, result.output
-    assert received["data"] == {"health_checks": False}
+    assert received["answers"]["health_checks"] is False
 
 
 def test_no_tty_never_hangs_the_installed_command(tmp_path: Path) -> None:
@@ -347,3 +351,93 @@ def test_only_new_reads_copier_yml_and_a_broken_one_is_one_line(
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"scaffold: error: cannot build `scaffold new`: {broken}")
     assert listing(tmp_path) == []
+
+
+def test_a_flag_for_a_question_that_does_not_apply_is_exit_2(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    result = invoke("new", "svc", "--framework", "fastapi", "--admin", "--yes", "--no-lock")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "scaffold: error: --admin does not apply to this project: it is asked only when"
+        " target == 'full-stack' and framework == 'flask'\n"
+    )
+    result = invoke("new", "svc", "--no-rate-limit", "--redis", "--yes", "--no-lock")
+    assert result.exit_code == 2, result.output
+    assert "--redis does not apply to this project: it is asked only when rate_limit" in (
+        result.stderr
+    )
+    assert listing(tmp_path) == []
+
+
+def test_dry_run_lists_answers_and_files_and_writes_nothing(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("new", "svc", "--framework", "flask", "--yes", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Dry run: nothing was written. {tmp_path / 'svc'} would get:")
+    assert "  framework       flask" in result.stdout
+    for relpath in ("pyproject.toml", "gunicorn.conf.py", "svc/__init__.py", ".copier-answers.yml"):
+        assert f"\n  {relpath}\n" in result.stdout
+    assert listing(tmp_path) == []
+
+
+def test_completion_offers_choice_values(tmp_path: Path) -> None:
+    """Typer's completion protocol, as the installed bash and zsh scripts call it."""
+    entry_point = Path(sys.executable).parent / "scaffold"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("_SCAFFOLD")}
+    bash = subprocess.run(
+        [entry_point],
+        env={
+            **base,
+            "_SCAFFOLD_COMPLETE": "complete_bash",
+            "COMP_WORDS": "scaffold new x --target ",
+            "COMP_CWORD": "4",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert bash.stdout.split() == ["crud", "ml-serving", "full-stack"]
+    bash = subprocess.run(
+        [entry_point],
+        env={
+            **base,
+            "_SCAFFOLD_COMPLETE": "complete_bash",
+            "COMP_WORDS": "scaffold new x --fr",
+            "COMP_CWORD": "3",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert bash.stdout.split() == ["--framework"]
+    zsh = subprocess.run(
+        [entry_point],
+        env={
+            **base,
+            "_SCAFFOLD_COMPLETE": "complete_zsh",
+            "_TYPER_COMPLETE_ARGS": "scaffold new x --database ",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert all(f'"{value}"' in zsh.stdout for value in ("postgresql", "sqlite", "none"))
+    script = subprocess.run(
+        [entry_point, "--show-completion", "bash"], capture_output=True, text=True, check=True
+    )
+    assert "_SCAFFOLD_COMPLETE=complete_bash" in script.stdout
+
+
+def test_help_shows_no_placeholder_for_flags_and_lists_exit_codes(invoke: Invoke) -> None:
+    for argv, exit_codes in (
+        (["new", "--help"], "130 interrupted"),
+        (["update", "--help"], "1 conflicts"),
+    ):
+        result = invoke(*argv)
+        assert result.exit_code == 0
+        text = " ".join(result.stdout.split())
+        assert "Exit codes:" in text and exit_codes in text, text
+        assert "<bool>" not in result.stdout

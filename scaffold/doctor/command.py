@@ -37,5 +37,8 @@ def doctor(
 def click_command() -> click.Command:
     """`scaffold doctor`."""
     app = typer.Typer()
-    app.command("doctor")(doctor)
+    app.command(
+        "doctor",
+        epilog="Exit codes: 0 no findings; 1 findings (listed); 2 the path is not a project.",
+    )(doctor)
     return typer.main.get_command(app)
