@@ -82,7 +82,9 @@ class TemplateBundleHook(BuildHookInterface):  # type: ignore[misc,type-arg,unus
 
         (out / "copier.yml").write_text(run_git("show", "HEAD:copier.yml", cwd=ROOT) + "\n")
         (out / VERSION_FILE).write_text(f"{built_version}\n", encoding="utf-8")
-        for name in ("template.bundle", "copier.yml", VERSION_FILE):
+        # The advisor quotes the committed benchmark run (scaffold/advisor.py).
+        shutil.copyfile(ROOT / "benchmarks" / "results" / "results.json", out / "benchmarks.json")
+        for name in ("template.bundle", "copier.yml", VERSION_FILE, "benchmarks.json"):
             build_data["force_include"][str(out / name)] = f"scaffold/_template/{name}"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:

@@ -24,6 +24,9 @@ EXIT_INTERRUPTED = 130
 # Command name -> the module whose `click_command()` builds it (one module per command).
 COMMANDS = {
     "new": "scaffold.new",
+    "advise": "scaffold.advise",
+    "add": "scaffold.add",
+    "remove": "scaffold.remove",
     "update": "scaffold.update",
     "doctor": "scaffold.doctor.command",
 }
