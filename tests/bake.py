@@ -115,6 +115,8 @@ def render(
             *extra,
         ],
         cwd=output_abspath,
+        # No git identity: the author defaults come from copier.yml, the same on every machine.
+        env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"},
         timeout=600,
     )
     project = output_abspath / name
