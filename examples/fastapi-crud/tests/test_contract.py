@@ -115,11 +115,11 @@ def post_raw(http: httpx.Client, path: str, raw: bytes) -> httpx.Response:
     return http.post(path, content=raw, headers=JSON)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(
     production_server: Callable[..., AbstractContextManager[str]],
 ) -> Iterator[str]:
-    """The production command, once for the whole suite, with the contract's limits."""
+    """The production command, once for this module, with the contract's limits."""
     settings = {"MAX_BODY_BYTES": str(MAX_BODY_BYTES), "RATE_LIMIT": ""}
     with production_server(**settings) as base_url:
         yield base_url

@@ -162,7 +162,7 @@ class _Upstream(BaseHTTPRequestHandler):
         """Quiet: pytest's output is for failures."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def upstreams() -> Iterator[list[str]]:
     """UPSTREAM_URLS: the fake upstream's three paths and a port where nothing listens."""
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
@@ -175,11 +175,11 @@ def upstreams() -> Iterator[list[str]]:
     upstream.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(
     production_server: Callable[..., AbstractContextManager[str]], upstreams: list[str]
 ) -> Iterator[str]:
-    """The production command, once for the whole suite, with the contract's limits."""
+    """The production command, once for this module, with the contract's limits."""
     settings = {"MAX_BODY_BYTES": str(MAX_BODY_BYTES), "RATE_LIMIT": ""}
     settings |= {
         "MAX_BATCH_SIZE": str(MAX_BATCH_SIZE),
