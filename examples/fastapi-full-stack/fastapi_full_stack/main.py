@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from . import db, diagnostics, health, logs, ratelimit, security, web
+from . import db, diagnostics, errors, health, logs, ratelimit, security, web
 from .config import Settings, get_settings
 from .items.routes import router as items_router
 
@@ -40,11 +39,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await engine.dispose()
 
 
-async def internal_error(_request: Request, _exc: Exception) -> JSONResponse:
-    """A bare JSON 500 like every other error; details go to the server log, not the client."""
-    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Create an app; `settings` overrides the ones read from the environment."""
     settings = settings or get_settings()
@@ -56,7 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.add_exception_handler(Exception, internal_error)
+    # JSON errors, one shape for every error (tests/test_contract.py holds the API to it).
+    errors.init_app(app)
     logs.configure_logging(
         logging.DEBUG if settings.debug else logging.INFO, security.request_id.get
     )

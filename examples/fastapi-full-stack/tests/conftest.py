@@ -1,11 +1,25 @@
-"""Fixtures: one migrated database per session, emptied after every test."""
+"""Fixtures: one migrated database per session, emptied after every test; the production server."""
 
 import asyncio
+import json
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    asynccontextmanager,
+    contextmanager,
+)
 from pathlib import Path
 
+import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
@@ -31,6 +45,69 @@ from fastapi_full_stack.main import create_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BASE_URL = "http://localhost"
+# `with production_server(SETTING="value") as base_url:`, see the fixture.
+Serve = Callable[..., AbstractContextManager[str]]
+SERVER_START_SECONDS = 60
+
+
+def production_command() -> list[str]:
+    """The Dockerfile's last CMD: tests over real HTTP run exactly what production runs."""
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    command: list[str] = json.loads(re.findall(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)[-1])
+    return command
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _serve(log_path: Path, settings: Mapping[str, str]) -> Iterator[str]:
+    """Run the production command on a free loopback port; yield its URL once /ready answers."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        # The venv's scripts, even when pytest was started without activating it.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "production-server-test-" + "k" * 40,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "UVICORN_HOST": "127.0.0.1",
+        "UVICORN_PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        **settings,
+    }
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(  # noqa: S603 - our own Dockerfile's command
+            production_command(), cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not _is_ready(base):
+            if server.poll() is not None or time.monotonic() > deadline:
+                state = "not ready" if server.returncode is None else f"exit {server.returncode}"
+                pytest.fail(f"the server failed to start ({state}):\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; TERM drains for seconds
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _is_ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/ready", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 async def _ensure_database(url: str) -> None:
@@ -93,6 +170,37 @@ def make_client(_migrated: None) -> Callable[[Settings], AbstractAsyncContextMan
             yield client
 
     return serve
+
+
+@pytest.fixture(scope="session")
+def production_server(_migrated: None, tmp_path_factory: pytest.TempPathFactory) -> Serve:
+    """`with production_server(SETTING="value") as base_url:` runs the Dockerfile's command with
+    the tests' settings, and these, on a free loopback port until the block ends.
+
+    The server's log is in pytest's temporary folder.
+    """
+
+    def serve(**settings: str) -> AbstractContextManager[str]:
+        return _serve(tmp_path_factory.mktemp("server") / "server.log", settings)
+
+    return serve
+
+
+@pytest.fixture
+def clean_tables(_migrated: None) -> Iterator[None]:
+    """Every table emptied after the test, for tests that write through a server's own pool."""
+    yield
+    # In a thread, with an engine of its own: anyio's event loop belongs to this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _empty_tables_at(get_settings().database_url)).result()
+
+
+async def _empty_tables_at(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        await _empty_tables(engine)
+    finally:
+        await engine.dispose()
 
 
 async def _empty_tables(engine: AsyncEngine) -> None:

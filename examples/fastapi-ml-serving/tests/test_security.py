@@ -40,7 +40,7 @@ def settings(**overrides: object) -> Settings:
 async def test_untrusted_host_is_rejected(client: AsyncClient, host: str) -> None:
     response = await client.get(PROTECTED, headers={"Host": host})
     assert response.status_code == 400
-    assert response.text == "Invalid host header"
+    assert response.json() == {"detail": "Invalid host header"}
 
 
 @pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "localhost:8000", "LocalHost:8000"])

@@ -54,6 +54,17 @@ def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
+def read_body() -> bytes:
+    """The request body; 413 past MAX_BODY_BYTES, also when it arrives chunked."""
+    data = request.get_data()
+    limit = request.max_content_length
+    # Werkzeug stops reading a chunked body at the limit, silently: one byte more means 413.
+    at_limit = limit is not None and request.content_length is None and len(data) >= limit
+    if at_limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return data
+
+
 def _assign_request_id() -> None:
     given = request.headers.get("X-Request-ID", "")
     if not _SAFE_REQUEST_ID.fullmatch(given):
@@ -63,6 +74,9 @@ def _assign_request_id() -> None:
 
 def _add_headers(response: Response) -> Response:
     headers = response.headers
+    if response.status_code == 204:
+        # No content, so no content type (Flask would call the empty body text/html).
+        headers.pop("Content-Type", None)
     for name, value in _HEADERS.items():
         headers.setdefault(name, value)
     if not request.path.startswith(_DOCS_PREFIXES):

@@ -5,7 +5,7 @@ from typing import Any
 from flask import Flask, current_app
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response
 
 
@@ -16,11 +16,14 @@ class ErrorMessage(BaseModel):
 
 
 class ValidationErrorEntry(BaseModel):
-    """One invalid input: where it is, what is wrong, and pydantic's error type."""
+    """One invalid input: pydantic's error type, where the input is, and what is wrong with it.
 
+    The input itself is never echoed: it may be a value JSON cannot encode.
+    """
+
+    type: str
     loc: list[str | int]
     msg: str
-    type: str
 
 
 class HTTPValidationError(BaseModel):
@@ -58,6 +61,9 @@ def _http_error(error: HTTPException) -> Response:
     # Werkzeug's default descriptions are paragraphs; send the short reason like Starlette does.
     custom = error.description != type(error).description
     detail = error.description if custom else error.name
+    if isinstance(error, SecurityError):
+        # An untrusted Host: Starlette's words, and never the Host value that was sent.
+        detail = "Invalid host header"
     response.set_data(current_app.json.dumps({"detail": detail}))
     response.mimetype = "application/json"
     return response

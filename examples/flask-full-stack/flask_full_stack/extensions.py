@@ -45,9 +45,10 @@ def engine_options(database_url: str) -> dict[str, Any]:
 
 
 class OrjsonProvider(JSONProvider):
-    """JSON via orjson: several times faster than json, with ISO 8601 datetimes like FastAPI."""
+    """JSON via orjson: several times faster than json, with datetimes written as pydantic does."""
 
-    option = orjson.OPT_NON_STR_KEYS
+    # UTC as "Z" (2026-12-02T08:00:00Z), like pydantic and so FastAPI; orjson's default is +00:00.
+    option = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialise obj to a JSON string."""

@@ -1,8 +1,18 @@
-"""Fixtures: one migrated database per session, emptied after every test."""
+"""Fixtures: one migrated database per session, emptied after every test; the production server."""
 
+import json
 import os
-from collections.abc import Iterator
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
+import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -18,6 +28,71 @@ os.environ["ENABLE_DIAGNOSTICS"] = "false"
 from flask_full_stack import create_app
 from flask_full_stack.config import get_settings
 from flask_full_stack.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# `with production_server(SETTING="value") as base_url:`, see the fixture.
+Serve = Callable[..., AbstractContextManager[str]]
+SERVER_START_SECONDS = 60
+
+
+def production_command() -> list[str]:
+    """The Dockerfile's last CMD: tests over real HTTP run exactly what production runs."""
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    command: list[str] = json.loads(re.findall(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)[-1])
+    return command
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _serve(log_path: Path, settings: Mapping[str, str]) -> Iterator[str]:
+    """Run the production command on a free loopback port; yield its URL once /ready answers."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        # The venv's scripts, even when pytest was started without activating it.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "production-server-test-" + "k" * 40,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "UVICORN_HOST": "127.0.0.1",
+        "UVICORN_PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        **settings,
+    }
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            production_command(), cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not _is_ready(base):
+            if server.poll() is not None or time.monotonic() > deadline:
+                state = "not ready" if server.returncode is None else f"exit {server.returncode}"
+                pytest.fail(f"the server failed to start ({state}):\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; TERM drains for seconds
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _is_ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/ready", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _ensure_database(url: str) -> None:
@@ -59,6 +134,25 @@ def _empty_tables(app: Flask) -> Iterator[None]:
             names = ", ".join(db.engine.dialect.identifier_preparer.format_table(t) for t in tables)
             db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def production_server(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Serve:
+    """`with production_server(SETTING="value") as base_url:` runs the Dockerfile's command with
+    the tests' settings, and these, on a free loopback port until the block ends.
+
+    The server's log is in pytest's temporary folder.
+    """
+
+    def serve(**settings: str) -> AbstractContextManager[str]:
+        return _serve(tmp_path_factory.mktemp("server") / "server.log", settings)
+
+    return serve
+
+
+@pytest.fixture
+def clean_tables(_empty_tables: None) -> None:
+    """Tables are emptied after every test here; this names it for tests that rely on it."""
 
 
 @pytest.fixture

@@ -1,17 +1,18 @@
 """Fixtures: a model trained once, the production server and a database emptied after each test."""
 
-import functools
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -30,13 +31,68 @@ from flask_ml_serving.extensions import db
 from flask_ml_serving.ml.train import fit, save
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# The Dockerfile's CMD, run from the venv the tests run in.
-SERVER_COMMAND = [
-    str(Path(sys.executable).parent / "gunicorn"),
-    "--config",
-    "gunicorn.conf.py",
-    "flask_ml_serving.wsgi:app",
-]
+# `with production_server(SETTING="value") as base_url:`, see the fixture.
+Serve = Callable[..., AbstractContextManager[str]]
+SERVER_START_SECONDS = 60
+
+
+def production_command() -> list[str]:
+    """The Dockerfile's last CMD: tests over real HTTP run exactly what production runs."""
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    command: list[str] = json.loads(re.findall(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)[-1])
+    return command
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _serve(log_path: Path, settings: Mapping[str, str]) -> Iterator[str]:
+    """Run the production command on a free loopback port; yield its URL once /ready answers."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        # The venv's scripts, even when pytest was started without activating it.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ENVIRONMENT": "production",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "UVICORN_HOST": "127.0.0.1",
+        "UVICORN_PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        **settings,
+    }
+    base = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            production_command(), cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while not _is_ready(base):
+            if server.poll() is not None or time.monotonic() > deadline:
+                state = "not ready" if server.returncode is None else f"exit {server.returncode}"
+                pytest.fail(f"the server failed to start ({state}):\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; TERM drains for seconds
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _is_ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/ready", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _ensure_database(url: str) -> None:
@@ -65,61 +121,6 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _serve(model_path: Path, **settings: str) -> Iterator[str]:
-    """Run the production command on a free loopback port with extra settings."""
-    port = _free_port()
-    env = dict(
-        os.environ,
-        HOST="127.0.0.1",
-        PORT=str(port),
-        WEB_CONCURRENCY="1",
-        ENVIRONMENT="production",
-        MODEL_PATH=str(model_path),
-        **settings,
-    )
-    process = subprocess.Popen(
-        SERVER_COMMAND, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"gunicorn exited with {process.returncode}:\n{output}")
-            try:
-                with urllib.request.urlopen(f"{base}/ready", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("gunicorn was not ready within 60 s")
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown; TERM drains for seconds
-        process.wait(timeout=15)
-        if process.stdout:
-            # Shown by pytest only when the test fails: the server's side of the story.
-            print(process.stdout.read().decode(errors="replace")[-5000:])
-            process.stdout.close()
-
-
-@pytest.fixture(scope="session")
-def production_server(model_path: Path) -> Callable[..., AbstractContextManager[str]]:
-    """`with production_server(SETTING="value") as base_url:` serves the session's model through
-    the Dockerfile's command (gunicorn + gevent) on a free loopback port until the block ends."""
-    return functools.partial(_serve, model_path)
-
-
 @pytest.fixture(scope="session")
 def app(model_path: Path) -> Iterator[Flask]:
     """The app under test, with its migrations applied once."""
@@ -143,6 +144,25 @@ def _empty_tables(app: Flask) -> Iterator[None]:
             names = ", ".join(db.engine.dialect.identifier_preparer.format_table(t) for t in tables)
             db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def production_server(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Serve:
+    """`with production_server(SETTING="value") as base_url:` runs the Dockerfile's command with
+    the tests' settings and model, and these, on a free loopback port until the block ends.
+
+    The server's log is in pytest's temporary folder.
+    """
+
+    def serve(**settings: str) -> AbstractContextManager[str]:
+        return _serve(tmp_path_factory.mktemp("server") / "server.log", settings)
+
+    return serve
+
+
+@pytest.fixture
+def clean_tables(_empty_tables: None) -> None:
+    """Tables are emptied after every test here; this names it for tests that rely on it."""
 
 
 @pytest.fixture

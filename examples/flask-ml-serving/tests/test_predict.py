@@ -87,7 +87,9 @@ def test_batch_past_the_limit_is_413(client: FlaskClient, app: Flask) -> None:
     limit = app.config["MAX_BATCH_SIZE"]
     response = client.post("/predict/batch", json={"records": [SETOSA] * (limit + 1)})
     assert response.status_code == 413
-    assert _json(response) == {"detail": f"Batch has {limit + 1} records; the limit is {limit}"}
+    assert _json(response) == {
+        "detail": f"batch of {limit + 1} records exceeds MAX_BATCH_SIZE={limit}"
+    }
 
 
 def test_oversized_body_is_413_before_parsing(client: FlaskClient, app: Flask) -> None:

@@ -25,6 +25,14 @@ _HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+# Starlette refuses an untrusted Host in plain text; the refusal is JSON, like every other error.
+_BAD_HOST_BODY = b'{"detail":"Invalid host header"}'
+_BAD_HOST_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(_BAD_HOST_BODY)).encode()),
+]
+# Set in the scope once Starlette's host check has let a request through to the app.
+_HOST_PASSED = "security.host_passed"
 # A client-sent id is echoed only if it is short and plain: it ends up in every log line.
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -60,7 +68,7 @@ class SecurityMiddleware:
         self.app = app
         # Starlette's check (400 "Invalid host header", www redirect) decides any Host header
         # the fast path below does not recognise, so the rules stay exactly Starlette's.
-        self.host_checked = TrustedHostMiddleware(app, allowed_hosts=allowed_hosts)
+        self.host_checked = TrustedHostMiddleware(self._host_passed, allowed_hosts=allowed_hosts)
         self.allow_any_host = "*" in allowed_hosts
         # Plain names ("localhost", "api.example.com") match a Host header by a set lookup.
         self.plain_hosts = frozenset(
@@ -88,15 +96,25 @@ class SecurityMiddleware:
         extra = [*_HEADERS, (b"x-request-id", rid)]
         if not str(scope["path"]).startswith(_DOCS_PATHS):
             extra.append(_CSP)
-        started = False
+        started = refused = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
+            nonlocal started, refused
             if message["type"] == "http.response.start":
                 started = True
+                if not trusted and message["status"] == 400 and _HOST_PASSED not in scope:
+                    refused = True
+                    message = {**message, "headers": list(_BAD_HOST_HEADERS)}
+                elif message["status"] == 204:
+                    # No content, so no content type (FastAPI would call the empty body JSON).
+                    message["headers"] = [
+                        item for item in message.get("headers", []) if item[0] != b"content-type"
+                    ]
                 headers = message.setdefault("headers", [])
                 present = {name.lower() for name, _ in headers}
                 headers.extend(item for item in extra if item[0] not in present)
+            elif refused and message["type"] == "http.response.body":
+                message = {**message, "body": _BAD_HOST_BODY}
             await send(message)
 
         token = request_id.set(rid.decode())
@@ -117,6 +135,10 @@ class SecurityMiddleware:
         finally:
             # Servers run each request in its own context, but in-process test clients do not.
             request_id.reset(token)
+
+    async def _host_passed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[_HOST_PASSED] = True
+        await self.app(scope, receive, send)
 
     def _is_plain_host(self, host: bytes | None) -> bool:
         if host is None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel
 
 from ..deps import ReadEngine, SessionDep
+from ..validation import StrictJSONRoute
 from . import service
 from .schemas import INT4_MAX, ItemCreate, ItemPage, ItemRead, ItemUpdate
 
@@ -18,7 +19,8 @@ class ErrorMessage(BaseModel):
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorMessage}}
 CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorMessage}}
-router = APIRouter(prefix="/api/items", tags=["items"])
+# JSON bodies are parsed strictly: NaN, Infinity or a lone surrogate is a 422, not a 500.
+router = APIRouter(prefix="/api/items", tags=["items"], route_class=StrictJSONRoute)
 
 
 def _not_found(item_id: int) -> HTTPException:

@@ -46,9 +46,10 @@ class ItemRead(BaseModel):
 
     @field_validator("created_at", "updated_at")
     @classmethod
-    def _assume_utc(cls, value: datetime) -> datetime:
-        # SQLite drops the zone from stored timestamps; CURRENT_TIMESTAMP is UTC.
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    def _in_utc(cls, value: datetime) -> datetime:
+        # Always UTC, so both frameworks write "...Z" whatever the database session's time zone;
+        # SQLite drops the zone from stored timestamps, and its CURRENT_TIMESTAMP is UTC.
+        return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class ItemPage(BaseModel):

@@ -8,15 +8,18 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from ..deps import HttpClient, SessionDep, SettingsDep
+from ..validation import StrictJSONRoute
 from . import fanout
 from .artefact import Artefact
-from .batch import BatchInvalidError, BatchTooLargeError, run_batch, to_prediction
+from .batch import run_batch, to_prediction
 from .model import ModelHolder, predict
 from .prediction_log import encode_log, log_predictions
 from .schemas import (
     AggregateResponse,
+    BatchInvalidError,
     BatchRequest,
     BatchResponse,
+    BatchTooLargeError,
     ErrorMessage,
     ModelInfo,
     PredictRequest,
@@ -41,7 +44,8 @@ _BATCH_SCHEMA.pop("$defs", None)
 BATCH_BODY = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": _BATCH_SCHEMA}}}
 }
-router = APIRouter(tags=["model"])
+# JSON bodies are parsed strictly: NaN, Infinity or a lone surrogate is a 422, not a 500.
+router = APIRouter(tags=["model"], route_class=StrictJSONRoute)
 
 
 async def get_holder(request: Request) -> ModelHolder:

@@ -2,23 +2,25 @@
 
 from typing import NamedTuple
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 from flask.typing import ResponseReturnValue
-from pydantic import ValidationError
 
-from ..validation import parse_body, request_error
+from ..errors import RequestValidationError
+from ..security import read_body
+from ..validation import parse_body
 from . import fanout
 from .model import LoadedModel, ModelNotLoadedError, state
 from .prediction_log import log_predictions
 from .schemas import (
-    BATCH_TOO_LARGE,
     AggregateResponse,
-    BatchRequest,
+    BatchInvalidError,
     BatchResponse,
+    BatchTooLargeError,
     Measurements,
     Prediction,
     PredictRequest,
     PredictResponse,
+    parse_records,
 )
 
 bp = Blueprint("ml", __name__)
@@ -39,17 +41,19 @@ class ScoredBatch(NamedTuple):
     body: bytes
 
 
-def _score_batch(model: LoadedModel, body: bytes, limit: int) -> ScoredBatch | ValidationError:
+def _score_batch(
+    model: LoadedModel, body: bytes, limit: int
+) -> ScoredBatch | BatchTooLargeError | BatchInvalidError:
     # Runs on an inference thread: parsing and serialising thousands of records is CPU work too.
     try:
-        batch = BatchRequest.model_validate_json(body, context={"max_batch_size": limit})
-    except ValidationError as exc:
+        records = parse_records(body, limit)
+    except (BatchTooLargeError, BatchInvalidError) as exc:
         return exc  # returned, not raised: gevent logs exceptions escaping a pool thread
-    predictions = model.predict([record.as_row() for record in batch.records])
+    predictions = model.predict([record.as_row() for record in records])
     answer = BatchResponse(
         model_version=model.version, count=len(predictions), predictions=predictions
     )
-    return ScoredBatch(batch.records, predictions, answer.model_dump_json().encode())
+    return ScoredBatch(records, predictions, answer.model_dump_json().encode())
 
 
 @bp.post("/predict")
@@ -123,13 +127,12 @@ def predict_batch() -> ResponseReturnValue:
     model_state = state()
     model = model_state.require()
     # Reading the body enforces MAX_BODY_BYTES (413) before any parsing.
-    raw = request.get_data()
+    raw = read_body()
     scored = model_state.run(_score_batch, model, raw, current_app.config["MAX_BATCH_SIZE"])
-    if isinstance(scored, ValidationError):
-        too_large = [e["msg"] for e in scored.errors() if e["type"] == BATCH_TOO_LARGE]
-        if too_large:
-            return {"detail": too_large[0]}, 413
-        raise request_error(scored, "body")
+    if isinstance(scored, BatchTooLargeError):
+        return {"detail": str(scored)}, 413
+    if isinstance(scored, BatchInvalidError):
+        raise RequestValidationError(scored.errors)
     log_predictions(model.version, scored.records, scored.predictions)
     return Response(scored.body, mimetype="application/json")
 

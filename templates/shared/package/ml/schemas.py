@@ -1,25 +1,24 @@
 """Request and response bodies; every response names the model version that produced it."""
 
 from datetime import datetime
-{%- if framework == 'flask' %}
 from typing import Any
-{%- endif %}
 
-{% if framework == 'fastapi' -%}
-from pydantic import BaseModel, ConfigDict, Field
-{%- else -%}
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+{%- if framework == 'flask' %}
 from pydantic.json_schema import models_json_schema
-from pydantic_core import PydanticCustomError
-
-BATCH_TOO_LARGE = "batch_too_large"
 {%- endif %}
+
+from ..validation import error_entries, json_error, missing_body, parse_json
+
+# Records per pydantic call while parsing a batch: a few milliseconds of GIL at a time, so the
+# server's other requests get to run between chunks.
+CHUNK_RECORDS = 500
 
 
 class Schema(BaseModel):
-    """Base for these bodies: unknown fields are refused, and `model_*` names are allowed."""
+    """Base for these bodies: no unknown fields, no non-finite floats; `model_*` names allowed."""
 
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, protected_namespaces=())
 
 
 class Measurements(Schema):
@@ -61,21 +60,57 @@ class BatchRequest(Schema):
     """Body of POST /predict/batch: up to MAX_BATCH_SIZE records (413 past it)."""
 
     records: list[Measurements] = Field(min_length=1)
-{%- if framework == 'flask' %}
 
-    @field_validator("records")
-    @classmethod
-    def _within_limit(cls, records: list[Measurements], info: ValidationInfo) -> list[Measurements]:
-        # The limit is a setting, so it arrives as validation context rather than a constant.
-        limit = (info.context or {}).get("max_batch_size")
-        if limit is not None and len(records) > limit:
-            raise PydanticCustomError(
-                BATCH_TOO_LARGE,
-                "Batch has {size} records; the limit is {limit}",
-                {"size": len(records), "limit": limit},
-            )
-        return records
-{%- endif %}
+
+class BatchTooLargeError(Exception):
+    """A batch holds more records than MAX_BATCH_SIZE (answered with 413)."""
+
+
+class BatchInvalidError(Exception):
+    """A batch body failed validation; `errors` are the 422 body's entries."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(errors)} validation errors")
+        self.errors = errors
+
+
+class _Envelope(Schema):
+    """A batch body's outer shape; its records are validated afterwards, a chunk at a time."""
+
+    records: list[Any] = Field(min_length=1)
+
+
+_RECORDS = TypeAdapter(list[Measurements])
+
+
+def parse_records(raw: bytes, max_batch_size: int) -> list[Measurements]:
+    """A batch body's records: the envelope, its size (413 past the limit), then each record."""
+    if not raw:
+        raise BatchInvalidError([missing_body()])
+    try:
+        data = parse_json(raw)
+    except ValueError as exc:
+        raise BatchInvalidError([json_error(str(exc))]) from None
+    try:
+        # from_attributes, as FastAPI validates bodies: the same messages as every other route.
+        envelope = _Envelope.model_validate(data, from_attributes=True)
+    except ValidationError as exc:
+        raise BatchInvalidError(error_entries(exc, "body")) from None
+    if len(envelope.records) > max_batch_size:
+        raise BatchTooLargeError(
+            f"batch of {len(envelope.records)} records exceeds MAX_BATCH_SIZE={max_batch_size}"
+        )
+    records: list[Measurements] = []
+    for start in range(0, len(envelope.records), CHUNK_RECORDS):
+        chunk = envelope.records[start : start + CHUNK_RECORDS]
+        try:
+            records += _RECORDS.validate_python(chunk, from_attributes=True)
+        except ValidationError as exc:
+            errors = error_entries(exc, "body", "records")
+            for error in errors:  # chunk-relative index -> batch index
+                error["loc"][2] += start
+            raise BatchInvalidError(errors) from None
+    return records
 
 
 class Prediction(Schema):
