@@ -87,9 +87,7 @@ async def edit_page(
 
 
 @router.post("/items/{item_id}/edit")
-async def update(
-    request: Request, item_id: int, _user: CurrentUser, db: DatabaseDep
-) -> Response:
+async def update(request: Request, item_id: int, _user: CurrentUser, db: DatabaseDep) -> Response:
     """Save the edited item, or show the form again with its errors."""
     values = form_values(await request.form())
     result = validate(ItemUpdate, _item_fields(values))
@@ -117,9 +115,7 @@ async def update(
 
 
 @router.post("/items/{item_id}/delete")
-async def delete(
-    request: Request, item_id: int, _user: CurrentUser, db: DatabaseDep
-) -> Response:
+async def delete(request: Request, item_id: int, _user: CurrentUser, db: DatabaseDep) -> Response:
     """Delete the item and go back to the list."""
     if not await service.delete_item(db, item_id):
         return _missing(request, item_id)
