@@ -35,7 +35,7 @@ PACKAGES = (
 CONTENDERS = {
     "floor": "bare Starlette + asyncpg pool + one httpx.AsyncClient (benchmarks/floor/app.py), uvicorn",
     "fastapi": "generated FastAPI crud (fan-out: ml-serving), postgresql, its Dockerfile CMD (uvicorn)",
-    "fastapi-granian": "the same FastAPI crud app and database under granian (`granian --interface asgi <slug>.main:app --workers 1 --loop uvloop --http 1 --no-access-log`, installed into its venv for the run; the template ships uvicorn), on health, read-by-pk, list-20 and create",
+    "fastapi-granian": "the same FastAPI crud app and database under granian (`granian --interface asgi <slug>.main:app --workers 1 --loop uvloop --http 1 --no-access-log`, installed into its venv for the run; the template ships uvicorn), on health, read-by-pk, read-by-pk-64, list-20 and create",
     "flask-gevent": "generated Flask crud (fan-out: ml-serving), postgresql, its Dockerfile CMD (gunicorn gevent)",
     "flask-gthread": "the same Flask app, gunicorn `--worker-class gthread --threads 16` (on fan-out its gevent pool runs the calls one after another)",
 }
@@ -122,7 +122,7 @@ def table(results: dict[str, object]) -> str:
         "(floor, the crud services, the ml-serving services, then again) of "
         f"{results['seconds']:g} s per workload after a {results['warmup_seconds']:g} s warm-up "
         "each time a server starts. Reported: median requests/s of the rounds, median p50 and p99.",
-        "- Read by primary key cycles over random ids in 1..10,000 (benchmarks/lua/read.lua); create posts "
+        "- Read by primary key (at 32 and at 64 connections) cycles over random ids in 1..10,000 (benchmarks/lua/read.lua); create posts "
         "unique names (benchmarks/lua/create.lua); slow query is `/_diag/db-sleep?seconds=0.05` "
         "(`SELECT pg_sleep(0.05)`), the floor runs the same SQL.",
         "- wrk shares the two cores with the server and PostgreSQL (on fan-out, the upstreams), so absolute numbers are low; "
@@ -152,13 +152,14 @@ def table(results: dict[str, object]) -> str:
         if workload.get("note"):
             lines += [workload["note"], ""]
         lines += [
-            "| contender | median rps | p50 ms | p99 ms | / floor | / fastapi | errors | rps per round |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+            "| contender | median rps | p50 ms | p99 ms | / floor | p99 / floor's | / fastapi | errors | rps per round |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for row in workload["rows"]:
             lines.append(
                 f"| {row['contender']} | {row['rps']:.0f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
-                f"{_ratio(row['vs_floor'])} | {_ratio(row['vs_fastapi'])} | {row['errors']} | "
+                f"{_ratio(row['vs_floor'])} | {_ratio(row.get('p99_vs_floor'))} | "
+                f"{_ratio(row['vs_fastapi'])} | {row['errors']} | "
                 f"{', '.join(f'{r:.0f}' for r in row['rounds_rps'])} |"
             )
         lines.append("")

@@ -13,10 +13,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENDERS = {"floor", "fastapi", "flask-gevent", "flask-gthread"}
-WORKLOADS = ["health", "read-by-pk", "list-20", "slow-query", "create", "fan-out"]
+WORKLOADS = ["health", "read-by-pk", "read-by-pk-64", "list-20", "slow-query", "create", "fan-out"]
 # The generated FastAPI app under granian instead of its uvicorn CMD, on these workloads only.
 GRANIAN = "fastapi-granian"
-GRANIAN_WORKLOADS = {"health", "read-by-pk", "list-20", "create"}
+GRANIAN_WORKLOADS = {"health", "read-by-pk", "read-by-pk-64", "list-20", "create"}
 # Each of the three upstreams answers after 100 ms: one after another would take at least 300 ms.
 UPSTREAM_DELAY_MS = 100
 SEQUENTIAL_MS = 3 * UPSTREAM_DELAY_MS
@@ -68,6 +68,8 @@ def test_short_run_writes_table_json_and_chart(tmp_path: Path) -> None:
             assert row["errors"] == 0, (workload["name"], row)
             assert 0 < row["p50_ms"] <= row["p99_ms"], (workload["name"], row)
         assert rows["floor"]["vs_floor"] == 1.0
+        assert rows["floor"]["p99_vs_floor"] == 1.0
+        assert rows["fastapi"]["p99_vs_floor"] > 0
         assert rows["fastapi"]["vs_fastapi"] == 1.0
     assert results["machine"]["cores"] >= 1
     assert "granian" in results["machine"]["packages"]

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-# The same pool size as the generated FastAPI app's db.POOL_SIZE.
-POOL_SIZE = 20
+# The generated FastAPI app's pool maximum (DB_POOL_MAX_SIZE's default): the same budget.
+POOL_SIZE = 5
 COLUMNS = "id, name, description, created_at, updated_at"
 # Comma-separated upstream base URLs; each is asked POST {url}/predict.
 UPSTREAM_URLS = [u for u in os.environ.get("FLOOR_UPSTREAM_URLS", "").split(",") if u]
