@@ -48,6 +48,7 @@ _OWNER_FILE = "owner.pid"
 _START_TIMEOUT = 30.0
 # A throwaway test cluster needs no durability; these make start, DDL and commits cheaper.
 _THROWAWAY_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+_LIST_DATABASES = "SELECT datname FROM pg_database"
 
 
 class EmbeddedPostgresError(RuntimeError):
@@ -77,13 +78,14 @@ def _as_non_root() -> list[str]:
     return [unshare, "--user", "--map-user=1000", "--map-group=1000"]
 
 
-def _run(bindir: Path, tool: str, *args: str) -> None:
-    """Run one PostgreSQL tool, raising with its output when it fails."""
+def _run(bindir: Path, tool: str, *args: str) -> str:
+    """Run one PostgreSQL tool; its output, or an error with that output when it fails."""
     cmd = [*_as_non_root(), str(bindir / tool), *args]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         output = (done.stdout + done.stderr).strip()
         raise EmbeddedPostgresError(f"{tool} failed ({done.returncode}): {output}")
+    return done.stdout
 
 
 def _initdb(bindir: Path, datadir: Path) -> None:
@@ -146,8 +148,16 @@ class Server:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{quote(dbname, safe='')}"
 
     def create_database(self, dbname: str) -> None:
-        where = ("-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER)
-        _run(self.bindir, "createdb", *where, dbname)
+        _run(self.bindir, "createdb", *self._where(), dbname)
+
+    def ensure_database(self, dbname: str) -> None:
+        """Create the database unless it exists (a persistent server keeps it between runs)."""
+        names = _run(self.bindir, "psql", *self._where(), "-d", "postgres", "-tAc", _LIST_DATABASES)
+        if dbname not in names.splitlines():
+            self.create_database(dbname)
+
+    def _where(self) -> tuple[str, ...]:
+        return ("-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER)
 
     def stop(self) -> None:
         """Stop the server; a throwaway server's folder is removed too."""
@@ -215,27 +225,42 @@ def start_throwaway(bindir: Path | None = None, attempts: int = 3) -> Server:
         raise
 
 
-def start_persistent(folder: Path, bindir: Path | None = None) -> Server:
-    """Start (initialising on first use) a server kept in ``folder``; it outlives this process."""
+def start_persistent(folder: Path, port: int | None = None, bindir: Path | None = None) -> Server:
+    """Start (initialising on first use, on ``port`` or a free one) a server kept in ``folder``.
+
+    It outlives this process; the port is fixed at initialisation, so the URL stays the same.
+    """
     bindir = bindir or bin_dir()
     datadir, port_file = folder / "data", folder / "port"
     if not (datadir / "PG_VERSION").exists():
         folder.mkdir(parents=True, exist_ok=True)
         _initdb(bindir, datadir)
-        port_file.write_text(str(_free_port()))  # fixed from now on, so the URL stays the same
+        port_file.write_text(str(port or _free_port()))
         with (datadir / "postgresql.auto.conf").open("a") as conf:
             conf.write(f"listen_addresses = '127.0.0.1'\nport = {port_file.read_text()}\n")
             conf.write("unix_socket_directories = ''\n")
     server = Server(bindir, folder, int(port_file.read_text()))
-    status = subprocess.run(
-        [*_as_non_root(), str(bindir / "pg_ctl"), "status", "-D", str(datadir)],
-        capture_output=True,
-        check=False,
-    )
-    if status.returncode != 0:  # 3: not running
+    if not persistent_running(folder, bindir):
         log = folder / "postgres.log"
         _run(bindir, "pg_ctl", "start", "-D", str(datadir), "-l", str(log), "-w")
     return server
+
+
+def persistent_running(folder: Path, bindir: Path | None = None) -> bool:
+    """Whether the server kept in ``folder`` runs (``pg_ctl status``)."""
+    if not (folder / "data" / "PG_VERSION").exists():
+        return False
+    pg_ctl = str((bindir or bin_dir()) / "pg_ctl")
+    cmd = [*_as_non_root(), pg_ctl, "status", "-D", str(folder / "data")]
+    return subprocess.run(cmd, capture_output=True, check=False).returncode == 0  # 3: stopped
+
+
+def persistent_server(folder: Path, bindir: Path | None = None) -> Server | None:
+    """The server kept in ``folder`` if it was initialised there, running or not."""
+    port_file = folder / "port"
+    if not port_file.exists():
+        return None
+    return Server(bindir or bin_dir(), folder, int(port_file.read_text()))
 
 
 def answers(host: str, port: int, timeout: float = 1.0) -> bool:
