@@ -57,7 +57,8 @@ class Settings(BaseSettings):
 {%- endif %}
     # Larger batches are refused with 413; one batch holds an inference thread until it is done.
     max_batch_size: int = Field(default=1000, ge=1)
-    # Comma-separated base URLs of upstream model services that POST /aggregate asks.
+    # Upstream model services POST /aggregate asks, comma-separated `name=base_url` entries (a bare
+    # base URL is named upstream-1, upstream-2, ... by position); answers name them, never the URL.
     upstream_urls: Annotated[list[str], NoDecode] = []
     # Each upstream call's whole budget; a slower upstream is reported as timed out.
     upstream_timeout_seconds: float = Field(default=2.0, gt=0)
