@@ -11,6 +11,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .proxies import TrustedProxies
+
 # Only our own origin may supply scripts, styles, images, forms and frames; nobody may frame us.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -54,7 +56,7 @@ class BodyTooLargeError(HTTPException):
 
 
 class SecurityMiddleware:
-    """Trusted hosts, security headers, X-Request-ID and a body-size limit, in one layer.
+    """Trusted hosts and proxies, security headers, X-Request-ID and a body limit, in one layer.
 
     One middleware instead of three: every layer costs each request a coroutine frame.
     """
@@ -64,8 +66,12 @@ class SecurityMiddleware:
         app: ASGIApp,
         allowed_hosts: Sequence[str],
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        forwarded_allow_ips: Sequence[str] = (),
     ) -> None:
         self.app = app
+        # The client's address and scheme as trusted proxies report them (uvicorn runs with
+        # --no-proxy-headers, so this is the only place X-Forwarded-* is read).
+        self.proxies = TrustedProxies(forwarded_allow_ips)
         # Starlette's check (400 "Invalid host header", www redirect) decides any Host header
         # the fast path below does not recognise, so the rules stay exactly Starlette's.
         self.host_checked = TrustedHostMiddleware(self._host_passed, allowed_hosts=allowed_hosts)
@@ -81,7 +87,7 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.host_checked(scope, receive, send)
             return
-        host = rid = length = None
+        host = rid = length = forwarded_for = forwarded_proto = None
         for name, value in scope["headers"]:
             if name == b"host":
                 # The first Host header decides, as in Starlette.
@@ -90,6 +96,12 @@ class SecurityMiddleware:
                 rid = value if _SAFE_REQUEST_ID.fullmatch(value) else None
             elif name == b"content-length":
                 length = value
+            elif name == b"x-forwarded-for":
+                forwarded_for = value
+            elif name == b"x-forwarded-proto":
+                forwarded_proto = value
+        if self.proxies and scope.get("client"):
+            scope = self._as_forwarded(scope, forwarded_for, forwarded_proto)
         trusted = self.allow_any_host or self._is_plain_host(host)
         app: ASGIApp = self.app if trusted else self.host_checked
         rid = rid or f"{_ID_PREFIX}{next(_id_counter):016x}".encode()
@@ -135,6 +147,21 @@ class SecurityMiddleware:
         finally:
             # Servers run each request in its own context, but in-process test clients do not.
             request_id.reset(token)
+
+    def _as_forwarded(
+        self, scope: Scope, forwarded_for: bytes | None, forwarded_proto: bytes | None
+    ) -> Scope:
+        peer, port = scope["client"]
+        if not self.proxies.trusts(peer):
+            return scope
+        client = self.proxies.client(
+            peer, forwarded_for.decode("latin-1") if forwarded_for else None
+        )
+        scope = {**scope, "client": (client, port if client == peer else 0)}
+        proto = (forwarded_proto or b"").decode("latin-1").split(",")[-1].strip().lower()
+        if proto in ("http", "https"):
+            scope["scheme"] = proto
+        return scope
 
     async def _host_passed(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[_HOST_PASSED] = True

@@ -3,6 +3,8 @@
 import itertools
 import os
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask, g, has_request_context, request
 from flask_cors import CORS
@@ -10,6 +12,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from .config import Settings
+from .proxies import TrustedProxies
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # Only our own origin may supply scripts, styles, images, forms and frames; nobody may frame us.
 CONTENT_SECURITY_POLICY = (
@@ -39,6 +45,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.before_request(_assign_request_id)
     app.after_request(_add_headers)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    if settings.forwarded_allow_ips:
+        # gunicorn takes the scheme from X-Forwarded-Proto of the same proxies (gunicorn.conf.py).
+        app.wsgi_app = ForwardedClient(app.wsgi_app, settings.forwarded_allow_ips)  # type: ignore[method-assign]
     if settings.cors_origins:
         CORS(
             app,
@@ -89,3 +98,18 @@ def _add_headers(response: Response) -> Response:
 
 def _too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, str], int]:
     return {"detail": "Request body too large"}, 413
+
+
+class ForwardedClient:
+    """WSGI middleware: REMOTE_ADDR becomes the client that trusted proxies report."""
+
+    def __init__(self, app: "WSGIApplication", forwarded_allow_ips: list[str]) -> None:
+        self.app = app
+        self.proxies = TrustedProxies(forwarded_allow_ips)
+
+    def __call__(
+        self, environ: "WSGIEnvironment", start_response: "StartResponse"
+    ) -> Iterable[bytes]:
+        peer = environ.get("REMOTE_ADDR", "")
+        environ["REMOTE_ADDR"] = self.proxies.client(peer, environ.get("HTTP_X_FORWARDED_FOR"))
+        return self.app(environ, start_response)

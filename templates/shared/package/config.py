@@ -9,6 +9,8 @@ from typing import Annotated, Literal, Self
 from pydantic import {% if target == 'ml-serving' or database == 'postgresql' %}Field, {% endif %}SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .proxies import parse_networks
+
 {%- if framework == 'fastapi' and database != 'none' %}
 
 # A plain URL names no driver; SQLAlchemy's async engine needs the async one installed here.
@@ -42,6 +44,9 @@ class Settings(BaseSettings):
 {%- endif %}
     # NoDecode: read "a.example,b.example" as a list instead of expecting JSON.
     allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
+    # Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For/-Proto are believed; none
+    # by default, so the client is the TCP peer (proxies.py; README, "Behind a proxy").
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
     enable_diagnostics: bool = False
     secret_key: SecretStr | None = None
 {%- if target == 'ml-serving' %}
@@ -101,7 +106,15 @@ class Settings(BaseSettings):
         return value
 {%- endif %}
 
-    @field_validator("allowed_hosts", "cors_origins"{% if target == 'ml-serving' %}, "upstream_urls"{% endif %}, mode="before")
+    @field_validator(
+        "allowed_hosts",
+        "cors_origins",
+        "forwarded_allow_ips",
+{%- if target == 'ml-serving' %}
+        "upstream_urls",
+{%- endif %}
+        mode="before",
+    )
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
@@ -116,6 +129,13 @@ class Settings(BaseSettings):
             raise ValueError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
         return self
 {%- endif %}
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        # Only addresses and CIDR blocks: a wildcard would let any client pick its own address.
+        parse_networks(value)
+        return value
 
     @model_validator(mode="after")
     def _no_wildcard_host_in_production(self) -> Self:
