@@ -1,6 +1,7 @@
 """Trusted hosts, security headers, request ids and a body-size limit: one pure ASGI middleware."""
 
 import itertools
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ _HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+_NO_STORE = (b"cache-control", b"no-store")
 # Starlette refuses an untrusted Host in plain text; the refusal is JSON, like every other error.
 _BAD_HOST_BODY = b'{"detail":"Invalid host header"}'
 _BAD_HOST_HEADERS = [
@@ -43,6 +45,8 @@ _PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]+")
 # Ids only need to be unique, not secret: a random per-process prefix and a counter are, cheaply.
 _ID_PREFIX = os.urandom(8).hex()
 _id_counter = itertools.count(1)
+
+log = logging.getLogger(__name__)
 
 # The id of the request being served (None outside a request).
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -67,8 +71,15 @@ class SecurityMiddleware:
         allowed_hosts: Sequence[str],
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         forwarded_allow_ips: Sequence[str] = (),
+        debug: bool = False,
+        hsts_max_age_seconds: int = 0,
     ) -> None:
         self.app = app
+        self.debug = debug
+        self.headers = list(_HEADERS)
+        if hsts_max_age_seconds:
+            hsts = f"max-age={hsts_max_age_seconds}; includeSubDomains".encode()
+            self.headers.append((b"strict-transport-security", hsts))
         # The client's address and scheme as trusted proxies report them (uvicorn runs with
         # --no-proxy-headers, so this is the only place X-Forwarded-* is read).
         self.proxies = TrustedProxies(forwarded_allow_ips)
@@ -105,8 +116,9 @@ class SecurityMiddleware:
         trusted = self.allow_any_host or self._is_plain_host(host)
         app: ASGIApp = self.app if trusted else self.host_checked
         rid = rid or f"{_ID_PREFIX}{next(_id_counter):016x}".encode()
-        extra = [*_HEADERS, (b"x-request-id", rid)]
-        if not str(scope["path"]).startswith(_DOCS_PATHS):
+        extra = [*self.headers, (b"x-request-id", rid)]
+        page_headers = not str(scope["path"]).startswith(_DOCS_PATHS)
+        if page_headers:
             extra.append(_CSP)
         started = refused = False
 
@@ -125,6 +137,9 @@ class SecurityMiddleware:
                 headers = message.setdefault("headers", [])
                 present = {name.lower() for name, _ in headers}
                 headers.extend(item for item in extra if item[0] not in present)
+                if page_headers and b"cache-control" not in present and _is_html(headers):
+                    # Pages carry CSRF tokens or a user's data: no cache may keep them.
+                    headers.append(_NO_STORE)
             elif refused and message["type"] == "http.response.body":
                 message = {**message, "body": _BAD_HOST_BODY}
             await send(message)
@@ -144,6 +159,14 @@ class SecurityMiddleware:
                 if started:
                     raise
                 await _too_large(scope, receive, send_with_headers)
+        except Exception:
+            # Answered here rather than by Starlette's outermost error middleware, so the 500 has
+            # these headers and the request id, and nothing reaches the server, which would drop
+            # the kept-alive connection. In development Starlette's debug page shows the trace.
+            if started or self.debug:
+                raise
+            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            await _server_error(scope, receive, send_with_headers)
         finally:
             # Servers run each request in its own context, but in-process test clients do not.
             request_id.reset(token)
@@ -186,6 +209,17 @@ class SecurityMiddleware:
             return message
 
         return limited_receive
+
+
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(
+        name == b"content-type" and value.startswith(b"text/html") for name, value in headers
+    )
+
+
+async def _server_error(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+    await response(scope, receive, send)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:

@@ -44,6 +44,10 @@ def init_app(app: Flask, settings: Settings) -> None:
         app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.before_request(_assign_request_id)
     app.after_request(_add_headers)
+    if settings.environment == "production" and settings.hsts_max_age_seconds:
+        hsts = f"max-age={settings.hsts_max_age_seconds}; includeSubDomains"
+        # TLS ends at the proxy in front: tell browsers to come back over HTTPS only.
+        app.after_request(lambda reply: _set_default(reply, "Strict-Transport-Security", hsts))
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     if settings.forwarded_allow_ips:
         # gunicorn takes the scheme from X-Forwarded-Proto of the same proxies (gunicorn.conf.py).
@@ -90,9 +94,17 @@ def _add_headers(response: Response) -> Response:
         headers.setdefault(name, value)
     if not request.path.startswith(_DOCS_PREFIXES):
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if response.mimetype == "text/html" and not request.path.startswith(_DOCS_PREFIXES):
+        # Pages carry CSRF tokens or a user's data: no cache may keep them.
+        headers.setdefault("Cache-Control", "no-store")
     request_id = g.get("request_id")
     if request_id:
         headers["X-Request-ID"] = request_id
+    return response
+
+
+def _set_default(response: Response, name: str, value: str) -> Response:
+    response.headers.setdefault(name, value)
     return response
 
 

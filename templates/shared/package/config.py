@@ -6,7 +6,7 @@ from pathlib import Path
 {%- endif %}
 from typing import Annotated, Literal, Self
 
-from pydantic import {% if target == 'ml-serving' or database == 'postgresql' %}Field, {% endif %}SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .proxies import parse_networks
@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For/-Proto are believed; none
     # by default, so the client is the TCP peer (proxies.py; README, "Behind a proxy").
     forwarded_allow_ips: Annotated[list[str], NoDecode] = []
+    # Strict-Transport-Security in production (TLS ends at the proxy in front); 0 leaves it out.
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
     enable_diagnostics: bool = False
     secret_key: SecretStr | None = None
 {%- if target == 'ml-serving' %}
