@@ -99,10 +99,11 @@ class SecurityMiddleware:
             await self.host_checked(scope, receive, send)
             return
         host = rid = length = forwarded_for = forwarded_proto = None
+        hosts = 0
         for name, value in scope["headers"]:
             if name == b"host":
-                # The first Host header decides, as in Starlette.
-                host = value if host is None else host
+                hosts += 1
+                host = value
             elif name == b"x-request-id":
                 rid = value if _SAFE_REQUEST_ID.fullmatch(value) else None
             elif name == b"content-length":
@@ -115,6 +116,9 @@ class SecurityMiddleware:
             scope = self._as_forwarded(scope, forwarded_for, forwarded_proto)
         trusted = self.allow_any_host or self._is_plain_host(host)
         app: ASGIApp = self.app if trusted else self.host_checked
+        if hosts > 1:
+            # RFC 9112 3.2: a request with more than one Host header is answered 400.
+            app = _bad_host
         rid = rid or f"{_ID_PREFIX}{next(_id_counter):016x}".encode()
         extra = [*self.headers, (b"x-request-id", rid)]
         page_headers = not str(scope["path"]).startswith(_DOCS_PATHS)
@@ -194,7 +198,8 @@ class SecurityMiddleware:
         if host is None:
             return False
         name, colon, port = host.partition(b":")
-        return name in self.plain_hosts and (not colon or port.isdigit())
+        # Host names are case-insensitive (RFC 9110 4.2.3).
+        return name.lower() in self.plain_hosts and (not colon or port.isdigit())
 
     def _limited(self, receive: Receive) -> Receive:
         received = 0
@@ -215,6 +220,11 @@ def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
     return any(
         name == b"content-type" and value.startswith(b"text/html") for name, value in headers
     )
+
+
+async def _bad_host(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse({"detail": "Invalid host header"}, status_code=400)
+    await response(scope, receive, send)
 
 
 async def _server_error(scope: Scope, receive: Receive, send: Send) -> None:

@@ -5,6 +5,7 @@ import os
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context, request
 from flask_cors import CORS
@@ -49,6 +50,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         # TLS ends at the proxy in front: tell browsers to come back over HTTPS only.
         app.after_request(lambda reply: _set_default(reply, "Strict-Transport-Security", hsts))
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.wsgi_app = RequestHost(app.wsgi_app)  # type: ignore[method-assign]
     if settings.forwarded_allow_ips:
         # gunicorn takes the scheme from X-Forwarded-Proto of the same proxies (gunicorn.conf.py).
         app.wsgi_app = ForwardedClient(app.wsgi_app, settings.forwarded_allow_ips)  # type: ignore[method-assign]
@@ -110,6 +112,30 @@ def _set_default(response: Response, name: str, value: str) -> Response:
 
 def _too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, str], int]:
     return {"detail": "Request body too large"}, 413
+
+
+class RequestHost:
+    """WSGI middleware: the host a request names, as HTTP/1.1 defines it, for Flask's host check.
+
+    A request target in absolute form (`GET http://host/path`) names the host itself, and the Host
+    header is then ignored (RFC 9112 3.2.2). An HTTP/1.1 request without Host is refused. Host
+    names compare case-insensitively. TRUSTED_HOSTS then decides (400 "Invalid host header").
+    """
+
+    def __init__(self, app: "WSGIApplication") -> None:
+        self.app = app
+
+    def __call__(
+        self, environ: "WSGIEnvironment", start_response: "StartResponse"
+    ) -> Iterable[bytes]:
+        target = environ.get("RAW_URI", "")
+        if target.startswith(("http://", "https://")):
+            environ["HTTP_HOST"] = urlsplit(target).netloc.rpartition("@")[2]
+        elif "HTTP_HOST" not in environ and environ.get("SERVER_PROTOCOL") == "HTTP/1.1":
+            environ["HTTP_HOST"] = ""  # trusted by no TRUSTED_HOSTS list: 400
+        if "HTTP_HOST" in environ:
+            environ["HTTP_HOST"] = environ["HTTP_HOST"].lower()
+        return self.app(environ, start_response)
 
 
 class ForwardedClient:
