@@ -55,11 +55,11 @@ class Operation:
     errors: Mapping[int, type[BaseModel]] = field(default_factory=dict)
 
     def models(self) -> list[tuple[type[BaseModel], JsonSchemaMode]]:
-        """Each model with the side it describes: requests validate, responses serialise."""
+        """The component schemas: request bodies as validated, responses as serialised."""
+        # The query model is not one: its fields become the operation's parameters.
         pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = []
-        for model in (self.body, self.query):
-            if model is not None:
-                pairs.append((model, "validation"))
+        if self.body is not None:
+            pairs.append((self.body, "validation"))
         for model in (self.response, *self.errors.values()):
             if model is not None:
                 pairs.append((model, "serialization"))
