@@ -1,12 +1,9 @@
-"""Request and response bodies for items{% if framework == 'flask' %} (pydantic validates; flasgger only documents){% endif %}."""
+"""Request and response bodies for items{% if framework == 'flask' %} (they validate and document each route: openapi.py){% endif %}."""
 
 from datetime import UTC, datetime
-from typing import Annotated{% if framework == 'flask' %}, Any{% endif %}
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, {% if framework == 'flask' %}Field, {% endif %}StringConstraints, field_validator
-{%- if framework == 'flask' %}
-from pydantic.json_schema import models_json_schema
-{%- endif %}
 
 # PostgreSQL text cannot hold NUL, so refuse it here instead of failing in the driver.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
@@ -70,18 +67,4 @@ class Pagination(BaseModel):
 
     limit: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=INT4_MAX)
-
-
-def openapi_schemas() -> dict[str, Any]:
-    """OpenAPI component schemas for the item bodies."""
-    _, schema = models_json_schema(
-        [
-            (ItemCreate, "validation"),
-            (ItemUpdate, "validation"),
-            (ItemRead, "serialization"),
-            (ItemPage, "serialization"),
-        ],
-        ref_template="#/components/schemas/{model}",
-    )
-    return dict(schema["$defs"])
 {%- endif %}

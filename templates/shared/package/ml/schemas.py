@@ -4,9 +4,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-{%- if framework == 'flask' %}
-from pydantic.json_schema import models_json_schema
-{%- endif %}
 
 from ..validation import error_entries, json_error, missing_body, parse_json
 
@@ -177,21 +174,4 @@ class ErrorMessage(Schema):
     """Body of 413 and 503 responses: {"detail": "..."}."""
 
     detail: str
-{%- else %}
-
-
-def openapi_schemas() -> dict[str, Any]:
-    """OpenAPI component schemas for every body above."""
-    models: list[type[BaseModel]] = [
-        PredictRequest,
-        BatchRequest,
-        PredictResponse,
-        BatchResponse,
-        ModelInfo,
-        AggregateResponse,
-    ]
-    _, schema = models_json_schema(
-        [(model, "validation") for model in models], ref_template="#/components/schemas/{model}"
-    )
-    return dict(schema["$defs"])
 {%- endif %}
