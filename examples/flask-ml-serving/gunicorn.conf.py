@@ -21,7 +21,8 @@ keepalive = 5
 # No per-request access log by default (it costs throughput); set ACCESS_LOG=- to enable.
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
-# Trust X-Forwarded-* only from the local reverse proxy unless told otherwise.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# X-Forwarded-Proto only from FORWARDED_ALLOW_IPS, the proxies the app believes X-Forwarded-For
+# from (security.py); none by default, so no client can claim https or another address.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 # No control socket (gunicorn 25.1+): it lives in $HOME, which is shared or read-only in containers.
 control_socket_disable = True

@@ -4,9 +4,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import text
 
-from .deps import ReadEngine
+from .deps import DatabaseDep
 
 router = APIRouter(prefix="/_diag", tags=["diagnostics"])
 
@@ -18,10 +17,8 @@ class Slept(BaseModel):
 
 
 @router.get("/db-sleep")
-async def db_sleep(
-    engine: ReadEngine, seconds: Annotated[float, Query(ge=0, le=10)] = 0.1
-) -> Slept:
+async def db_sleep(db: DatabaseDep, seconds: Annotated[float, Query(ge=0, le=10)] = 0.1) -> Slept:
     """Hold a database connection for `seconds` (proves requests do not block each other)."""
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT pg_sleep(:seconds)"), {"seconds": seconds})
+    async with db.connection() as conn:
+        await conn.execute("SELECT pg_sleep($1)", seconds)
     return Slept(slept=seconds)

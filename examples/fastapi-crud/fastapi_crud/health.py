@@ -6,10 +6,9 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from .deps import ReadEngine
+from .db import DatabaseUnavailableError
+from .deps import DatabaseDep
 
 router = APIRouter(tags=["health"])
 # A hung database must not hang the probe that reports it.
@@ -43,13 +42,14 @@ async def health() -> Health:
 
 # The 503 body bypasses response_model, so it is declared for the docs here.
 @router.get("/ready", response_model=Ready, responses={503: {"model": Unavailable}})
-async def ready(engine: ReadEngine) -> Ready | JSONResponse:
+async def ready(db: DatabaseDep) -> Ready | JSONResponse:
     """Readiness: the database answers a query."""
     try:
-        async with asyncio.timeout(READY_TIMEOUT_SECONDS), engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError, TimeoutError) as exc:
-        # Name the failure, never the URL: it may carry a password.
-        body = Unavailable(detail=f"database: {type(exc).__name__}")
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await db.ping()
+    except (DatabaseUnavailableError, TimeoutError) as exc:
+        # Name the failure (db.py names the driver's), never the URL: it may carry a password.
+        cause = str(exc) or type(exc).__name__
+        body = Unavailable(detail=f"database: {cause}")
         return JSONResponse(body.model_dump(), status_code=503)
     return Ready()

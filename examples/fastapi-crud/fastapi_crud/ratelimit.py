@@ -5,6 +5,7 @@ Built on `limits`, the engine behind slowapi: slowapi's middleware looks handler
 """
 
 import logging
+import math
 import time
 
 from fastapi import FastAPI
@@ -21,8 +22,27 @@ EXEMPT_PATHS = frozenset({"/health", "/ready"})
 log = logging.getLogger(__name__)
 
 
+def refusal_headers(item: RateLimitItem, reset_at: float) -> dict[str, str]:
+    """Retry-After and the IETF RateLimit headers of a 429 (draft-ietf-httpapi-ratelimit-headers).
+
+    RateLimit-Reset and Retry-After are seconds from now until the client's window resets.
+    """
+    seconds = str(max(1, math.ceil(reset_at - time.time())))
+    return {
+        "Retry-After": seconds,
+        "RateLimit-Limit": str(item.amount),
+        "RateLimit-Remaining": "0",
+        "RateLimit-Reset": seconds,
+        "RateLimit-Policy": f"{item.amount};w={item.get_expiry()}",
+    }
+
+
 class RateLimitMiddleware:
-    """Answer 429 once a client (by address) exceeds any of the limits."""
+    """Answer 429 once a client exceeds any of the limits.
+
+    The client is its address as the security middleware leaves it: the TCP peer, or what
+    FORWARDED_ALLOW_IPS proxies report, never a header the client wrote itself.
+    """
 
     def __init__(
         self, app: ASGIApp, limits: list[RateLimitItem], limiter: FixedWindowRateLimiter
@@ -41,11 +61,11 @@ class RateLimitMiddleware:
         for item in self.limits:
             allowed = await self.limiter.hit(item, key)
             if not allowed:
-                reset, _ = await self.limiter.get_window_stats(item, key)
+                reset_at, _ = await self.limiter.get_window_stats(item, key)
                 response = JSONResponse(
                     {"detail": f"Rate limit exceeded: {item}"},
                     status_code=429,
-                    headers={"Retry-After": str(max(1, int(reset - time.time())))},
+                    headers=refusal_headers(item, reset_at),
                 )
                 await response(scope, receive, send)
                 return

@@ -29,8 +29,10 @@ from httpx import ASGITransport, AsyncClient
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from tests.postgres_server import EmbeddedPostgresError, Resolved, resolve_database
+
 # Settings are read from the environment, so pin it before the app is imported.
-os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/fastapi_crud_test")
+# DATABASE_URL is settled by pytest_configure below: see tests/postgres_server.py.
 os.environ["ENVIRONMENT"] = "test"
 os.environ["ALLOWED_HOSTS"] = "localhost,127.0.0.1"
 os.environ["ENABLE_DIAGNOSTICS"] = "false"
@@ -121,6 +123,40 @@ async def _ensure_database(url: str) -> None:
         await admin.dispose()
 
 
+_DATABASE = pytest.StashKey[Resolved]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pick the tests' PostgreSQL once, before anything reads the settings.
+
+    TEST_DATABASE_URL or DATABASE_URL when set (the run stops if it does not answer); else the
+    server on PGHOST:PGPORT (default 127.0.0.1:5432); else a throwaway embedded PostgreSQL.
+    """
+    try:
+        resolved = resolve_database("fastapi_crud_test")
+    except EmbeddedPostgresError as err:
+        raise pytest.UsageError(f"no PostgreSQL for the tests: {err}") from err
+    url = make_url(resolved.url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # pytest-xdist: the main process's server, a database per worker (as pytest-django)
+        url = url.set(database=f"{url.database}_{worker}")
+    # For the app, the servers it starts, and pytest-xdist workers (which inherit it).
+    os.environ["DATABASE_URL"] = url.render_as_string(hide_password=False)
+    config.stash[_DATABASE] = resolved
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """One line: which PostgreSQL the tests use."""
+    return f"postgresql: {config.stash[_DATABASE].origin}"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop an embedded server this session started; its folder goes with it."""
+    resolved = config.stash.get(_DATABASE, None)
+    if resolved is not None and resolved.server is not None:
+        resolved.server.stop()
+
+
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     """asyncpg and the app run on asyncio; one event loop serves the whole session."""
@@ -148,7 +184,7 @@ async def client(app: FastAPI, anyio_backend: str) -> AsyncIterator[AsyncClient]
     """An HTTP client for the session's app; every table is emptied after the test."""
     async with AsyncClient(transport=ASGITransport(app=app), base_url=BASE_URL) as client:
         yield client
-    await _empty_tables(app.state.engine)
+    await _empty_tables_at(get_settings().database_url)
 
 
 @pytest.fixture

@@ -1,26 +1,44 @@
-"""The database engine, its pool and the ORM base class."""
+"""The database: one connection pool per process, and the tables' base class (for migrations).
 
-import asyncio
+Every query goes through `Database.connection()`, the same way everywhere:
+- a single statement (a read, or a write such as `INSERT ... RETURNING`) runs alone in
+  autocommit: one round trip, no BEGIN/COMMIT;
+- a change made of several statements runs in one explicit transaction
+  (`async with conn.transaction():`).
+A request that cannot get a connection in time, or whose database stops answering, raises
+DatabaseUnavailableError, which errors.py answers with 503 and Retry-After.
+"""
+
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypeAlias
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
 from sqlalchemy.orm import DeclarativeBase
+
+from .config import Settings
 
 logger = logging.getLogger(__name__)
 
-# Per worker process; WEB_CONCURRENCY x (POOL_SIZE + READ_POOL_SIZE) must fit max_connections.
-POOL_SIZE = 20
-# The bare asyncpg pool behind GET /api/items/{id}: a one-row read holds a connection briefly.
-READ_POOL_SIZE = 10
-CONNECT_TIMEOUT_SECONDS = 5
+# What the data layer works with: a connection borrowed from the pool for one `async with`.
+# (A string: the proxy class is generic only to type checkers.)
+Connection: TypeAlias = "PoolConnectionProxy[asyncpg.Record]"
+# The driver's answers for "no connection in time" and "the database did not answer": the pool or
+# a query timed out, the connection was refused or lost, the server cancelled the statement or is
+# shutting down (57xxx), or it is out of connections or other resources (53xxx).
+UNAVAILABLE = (
+    TimeoutError,
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.OperatorInterventionError,
+    asyncpg.InsufficientResourcesError,
+)
+# The server cancels a query at DB_STATEMENT_TIMEOUT_SECONDS; the client gives up a little later,
+# for a server that does not answer at all.
+CLIENT_GRACE_SECONDS = 1.0
 
 
 class Base(DeclarativeBase):
@@ -38,69 +56,68 @@ class Base(DeclarativeBase):
     )
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine with a sized pool for `url`."""
-    return create_async_engine(
-        url,
-        pool_size=POOL_SIZE,
-        # A fixed pool: overflow connections are closed on return, so under load they churn.
-        max_overflow=0,
-        # No pre-ping: it costs a round trip per checkout; recycling bounds stale connections.
-        pool_recycle=1800,
-        # Give up connecting after 5 s, so a dead server cannot stall startup or /ready.
-        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
-    )
+class DatabaseUnavailableError(Exception):
+    """No connection within the pool timeout, or the database did not answer: retry later."""
 
 
-def autocommit(engine: AsyncEngine) -> AsyncEngine:
-    """The same pool, but plain reads skip BEGIN/ROLLBACK (one round trip instead of three)."""
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+class Database:
+    """The process's one connection pool, opened in the app's lifespan."""
+
+    def __init__(self, pool: "asyncpg.Pool[asyncpg.Record]", acquire_timeout: float) -> None:
+        self.pool = pool
+        self.acquire_timeout = acquire_timeout
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """A connection for the block, returned to the pool after it."""
+        try:
+            async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
+                yield conn
+        except UNAVAILABLE as exc:
+            # One line, no traceback: the cause is the database's state, not this code.
+            logger.warning("database unavailable: %s", type(exc).__name__)
+            raise DatabaseUnavailableError(type(exc).__name__) from exc
+
+    async def ping(self) -> None:
+        """One `SELECT 1`; DatabaseUnavailableError if the database does not answer."""
+        async with self.connection() as conn:
+            await conn.execute("SELECT 1")
+
+    async def close(self) -> None:
+        """Close every connection (at shutdown)."""
+        await self.pool.close()
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for writes; objects stay readable after commit without another SELECT."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+async def open_database(settings: Settings) -> Database:
+    """The pool, sized and timed by the DB_POOL_* and DB_*_TIMEOUT_SECONDS settings."""
+    pool = _create_pool(settings, settings.db_pool_min_size)
+    try:
+        await pool
+    except UNAVAILABLE as exc:
+        # Start anyway: /ready reports the database as unavailable until it answers, and
+        # connections open on demand from then on.
+        logger.warning("database unreachable at startup: %s", type(exc).__name__)
+        pool = _create_pool(settings, 0)
+        await pool
+    return Database(pool, settings.db_pool_timeout_seconds)
 
 
-async def warm_up(engine: AsyncEngine) -> None:
-    """Open POOL_SIZE connections now, so the first requests do not pay for connecting."""
-    # Held all at once, or the pool would hand back the same connection each time.
-    opened = await asyncio.gather(
-        *(engine.connect().start() for _ in range(POOL_SIZE)), return_exceptions=True
-    )
-    for conn in opened:
-        if isinstance(conn, AsyncConnection):
-            await conn.close()
-    failures = [type(exc).__name__ for exc in opened if isinstance(exc, BaseException)]
-    if failures:
-        # Start anyway: /ready reports the database as unavailable until it answers.
-        logger.warning("database unreachable at startup: %s", failures[0])
-
-
-async def create_read_pool(url: str) -> "asyncpg.Pool[asyncpg.Record]":
-    """A bare asyncpg pool for the hottest read, warmed now (half the CPU of SQLAlchemy's)."""
-    pool: asyncpg.Pool[asyncpg.Record] = asyncpg.create_pool(
-        url.replace("postgresql+asyncpg://", "postgresql://", 1),
-        # Connect lazily, so a database that is down does not stop startup (see warm-up below).
-        min_size=0,
-        max_size=READ_POOL_SIZE,
-        # Keep warmed connections open instead of closing them after 5 idle minutes.
-        max_inactive_connection_lifetime=0,
-        # Reads change no session state, so skip the RESET ALL round trip on every release.
+def _create_pool(settings: Settings, min_size: int) -> "asyncpg.Pool[asyncpg.Record]":
+    return asyncpg.create_pool(
+        # asyncpg takes the plain URL; settings name the driver for alembic's SQLAlchemy engine.
+        settings.database_url.replace("postgresql+asyncpg://", "postgresql://", 1),
+        min_size=min_size,
+        max_size=settings.db_pool_max_size,
+        timeout=settings.db_connect_timeout_seconds,
+        command_timeout=settings.db_statement_timeout_seconds + CLIENT_GRACE_SECONDS,
+        server_settings={
+            "statement_timeout": str(round(settings.db_statement_timeout_seconds * 1000)),
+            "application_name": "fastapi_full_stack",
+        },
+        # No code here changes session state (SET, LISTEN, advisory locks), so a released
+        # connection needs no RESET ALL round trip; asyncpg still rolls back an open transaction.
         reset=_keep_session,
-        timeout=CONNECT_TIMEOUT_SECONDS,
     )
-    await pool
-    opened = await asyncio.gather(
-        *(pool.acquire() for _ in range(READ_POOL_SIZE)), return_exceptions=True
-    )
-    for conn in opened:
-        if not isinstance(conn, BaseException):
-            await pool.release(conn)
-    failures = [type(exc).__name__ for exc in opened if isinstance(exc, BaseException)]
-    if failures:
-        logger.warning("database unreachable at startup: %s", failures[0])
-    return pool
 
 
 async def _keep_session(_conn: "asyncpg.Connection[asyncpg.Record]") -> None:

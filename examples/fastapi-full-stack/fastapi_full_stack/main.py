@@ -21,22 +21,17 @@ HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the database pool and the shared HTTP client; close both on shutdown."""
     settings: Settings = app.state.settings
-    engine = db.create_engine(settings.database_url)
+    # One pool per process, DB_POOL_MIN_SIZE..DB_POOL_MAX_SIZE connections (README, "Connections").
+    database = await db.open_database(settings)
     try:
-        await db.warm_up(engine)
         async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http_client:
-            app.state.engine = engine
-            app.state.read_engine = db.autocommit(engine)
-            app.state.read_pool = await db.create_read_pool(settings.database_url)
-            app.state.sessionmaker = db.create_sessionmaker(engine)
+            app.state.database = database
             app.state.http_client = http_client
             # Startup objects live forever: keeping them out of GC scans cuts tail-latency pauses.
             gc.freeze()
             yield
     finally:
-        if hasattr(app.state, "read_pool"):
-            await app.state.read_pool.close()
-        await engine.dispose()
+        await database.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,11 +60,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
         )
+    # Strict-Transport-Security only in production, where TLS ends at the proxy in front.
+    production = settings.environment == "production"
+    hsts_max_age_seconds = settings.hsts_max_age_seconds if production else 0
     # Answers 400 to any Host header not listed, before routing (the BadHost defence).
     app.add_middleware(
         security.SecurityMiddleware,
         allowed_hosts=settings.allowed_hosts,
         max_body_bytes=settings.max_body_bytes,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        debug=settings.debug,
+        hsts_max_age_seconds=hsts_max_age_seconds,
     )
 
     # Routers are tried in order: the API first, the probes (polled every few seconds) after.

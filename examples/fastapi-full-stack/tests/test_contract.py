@@ -43,6 +43,8 @@ SECURITY_HEADERS = {
         "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
         "object-src 'none'"
     ),
+    # Production only (the server here runs in production): TLS ends at a proxy in front.
+    "strict-transport-security": "max-age=31536000; includeSubDomains",
 }
 # pydantic's messages that do not fit on a line.
 NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
@@ -186,6 +188,18 @@ def test_other_request_ids_are_replaced(http: httpx.Client, request_id: str) -> 
     assert_answer(first, 200, {"status": "ok"})
     assert_answer(second, 200, {"status": "ok"})
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/signup"])
+def test_pages_are_never_cached_and_json_is_left_alone(http: httpx.Client, path: str) -> None:
+    # Pages carry a CSRF token (and, signed in, a user's data): no cache may keep them.
+    page = http.get(path)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store"
+    hsts = SECURITY_HEADERS["strict-transport-security"]
+    assert page.headers["strict-transport-security"] == hsts
+    assert "cache-control" not in http.get("/health").headers
 
 
 def test_no_cors_headers_for_other_origins(http: httpx.Client) -> None:

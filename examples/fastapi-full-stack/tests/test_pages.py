@@ -9,9 +9,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 from pydantic import SecretStr
-from sqlalchemy import select
 
-from fastapi_full_stack.auth.models import User
 from fastapi_full_stack.auth.passwords import hash_password, verify_password
 from fastapi_full_stack.config import Settings
 from fastapi_full_stack.main import create_app
@@ -141,11 +139,13 @@ async def test_signup_logs_in_and_greets(client: AsyncClient) -> None:
 
 async def test_password_is_stored_as_an_argon2id_hash(client: AsyncClient, app: FastAPI) -> None:
     await sign_up(client)
-    async with app.state.sessionmaker() as session:
-        user = await session.scalar(select(User).where(User.email == EMAIL))
-    assert user is not None
-    assert user.password_hash.startswith("$argon2id$")
-    assert PASSWORD not in user.password_hash
+    async with app.state.database.connection() as conn:
+        password_hash = await conn.fetchval(
+            "SELECT password_hash FROM users WHERE email = $1", EMAIL
+        )
+    assert password_hash is not None
+    assert password_hash.startswith("$argon2id$")
+    assert PASSWORD not in password_hash
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .proxies import parse_networks
+
 # A plain URL names no driver; SQLAlchemy's async engine needs the async one installed here.
 _ASYNC_DRIVERS = {
     "postgresql://": "postgresql+asyncpg://",
@@ -33,6 +35,11 @@ class Settings(BaseSettings):
     db_statement_timeout_seconds: float = Field(default=10.0, gt=0)
     # NoDecode: read "a.example,b.example" as a list instead of expecting JSON.
     allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
+    # Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For/-Proto are believed; none
+    # by default, so the client is the TCP peer (proxies.py; README, "Behind a proxy").
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
+    # Strict-Transport-Security in production (TLS ends at the proxy in front); 0 leaves it out.
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
     enable_diagnostics: bool = False
     secret_key: SecretStr | None = None
     # Written by `train` (the Dockerfile runs it at build time); loaded once at startup.
@@ -41,7 +48,8 @@ class Settings(BaseSettings):
     inference_concurrency: int = Field(default=2, ge=1)
     # Larger batches are refused with 413; one batch holds an inference thread until it is done.
     max_batch_size: int = Field(default=1000, ge=1)
-    # Comma-separated base URLs of upstream model services that POST /aggregate asks.
+    # Upstream model services POST /aggregate asks, comma-separated `name=base_url` entries (a bare
+    # base URL is named upstream-1, upstream-2, ... by position); answers name them, never the URL.
     upstream_urls: Annotated[list[str], NoDecode] = []
     # Each upstream call's whole budget; a slower upstream is reported as timed out.
     upstream_timeout_seconds: float = Field(default=2.0, gt=0)
@@ -65,7 +73,13 @@ class Settings(BaseSettings):
                 return driver + value.removeprefix(plain)
         return value
 
-    @field_validator("allowed_hosts", "cors_origins", "upstream_urls", mode="before")
+    @field_validator(
+        "allowed_hosts",
+        "cors_origins",
+        "forwarded_allow_ips",
+        "upstream_urls",
+        mode="before",
+    )
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
@@ -77,6 +91,13 @@ class Settings(BaseSettings):
         if self.db_pool_min_size > self.db_pool_max_size:
             raise ValueError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
         return self
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        # Only addresses and CIDR blocks: a wildcard would let any client pick its own address.
+        parse_networks(value)
+        return value
 
     @model_validator(mode="after")
     def _no_wildcard_host_in_production(self) -> Self:

@@ -1,13 +1,12 @@
 """Request dependencies as `Annotated` aliases; all async, so none costs a threadpool hop."""
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .config import Settings
+from .db import Database
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -16,18 +15,11 @@ async def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_read_engine(request: Request) -> AsyncEngine:
-    """The pool for plain reads: autocommit, so no transaction and no ORM session."""
-    # Not a yield dependency: the caller scopes the connection, saving FastAPI's exit-stack work.
-    engine: AsyncEngine = request.app.state.read_engine
-    return engine
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """An ORM session for writes; the caller commits."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
-        yield session
+async def get_database(request: Request) -> Database:
+    """The process's one pool; service functions borrow a connection per operation."""
+    # Not a yield dependency: no connection is held while the request parses, hashes or renders.
+    database: Database = request.app.state.database
+    return database
 
 
 async def get_http_client(request: Request) -> httpx.AsyncClient:
@@ -37,6 +29,5 @@ async def get_http_client(request: Request) -> httpx.AsyncClient:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-ReadEngine = Annotated[AsyncEngine, Depends(get_read_engine)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 HttpClient = Annotated[httpx.AsyncClient, Depends(get_http_client)]

@@ -11,7 +11,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
+from .db import DatabaseUnavailableError
 from .validation import json_error
+
+# How long a client should wait before retrying when the database is busy or down.
+RETRY_AFTER_SECONDS = 1
 
 # The methods an Allow header may name.
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -32,6 +36,7 @@ def init_app(app: FastAPI) -> None:
     """Install the handlers, and document the 422 body as it is sent."""
     app.exception_handler(RequestValidationError)(validation_error)
     app.exception_handler(HTTPException)(http_error)
+    app.exception_handler(DatabaseUnavailableError)(database_unavailable)
     app.exception_handler(Exception)(internal_error)
     generate_openapi = app.openapi
 
@@ -68,8 +73,21 @@ async def http_error(request: Request, exc: HTTPException) -> Response:
     return await http_exception_handler(request, exc)
 
 
+async def database_unavailable(_request: Request, _exc: DatabaseUnavailableError) -> JSONResponse:
+    """503 with Retry-After: no pool connection came free in time, or the database stopped
+    answering (db.py logs which); the client may retry, and nothing here is a bug."""
+    return JSONResponse(
+        {"detail": "The database is unavailable; retry shortly"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 async def internal_error(_request: Request, _exc: Exception) -> JSONResponse:
-    """A bare JSON 500 like every other error; details go to the server log, not the client."""
+    """A bare JSON 500 like every other error; details go to the server log, not the client.
+
+    Requests through security.SecurityMiddleware get theirs from it, with its headers.
+    """
     return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
 
 

@@ -6,10 +6,9 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from .deps import ReadEngine
+from .db import DatabaseUnavailableError
+from .deps import DatabaseDep
 from .ml.model import ModelHolder
 
 router = APIRouter(tags=["health"])
@@ -44,17 +43,18 @@ async def health() -> Health:
 
 # The 503 body bypasses response_model, so it is declared for the docs here.
 @router.get("/ready", response_model=Ready, responses={503: {"model": Unavailable}})
-async def ready(request: Request, engine: ReadEngine) -> Ready | JSONResponse:
+async def ready(request: Request, db: DatabaseDep) -> Ready | JSONResponse:
     """Readiness: the model is loaded and the database answers a query."""
     holder: ModelHolder = request.app.state.model
     if holder.artefact is None:
         unloaded = Unavailable(detail=holder.error or "model: not loaded")
         return JSONResponse(unloaded.model_dump(), status_code=503)
     try:
-        async with asyncio.timeout(READY_TIMEOUT_SECONDS), engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError, TimeoutError) as exc:
-        # Name the failure, never the URL: it may carry a password.
-        body = Unavailable(detail=f"database: {type(exc).__name__}")
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await db.ping()
+    except (DatabaseUnavailableError, TimeoutError) as exc:
+        # Name the failure (db.py names the driver's), never the URL: it may carry a password.
+        cause = str(exc) or type(exc).__name__
+        body = Unavailable(detail=f"database: {cause}")
         return JSONResponse(body.model_dump(), status_code=503)
     return Ready()

@@ -1,6 +1,7 @@
 """Trusted hosts, security headers, request ids and a body-size limit: one pure ASGI middleware."""
 
 import itertools
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -10,6 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .proxies import TrustedProxies
 
 # Only our own origin may supply scripts, styles, images, forms and frames; nobody may frame us.
 CONTENT_SECURITY_POLICY = (
@@ -25,6 +28,7 @@ _HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
+_NO_STORE = (b"cache-control", b"no-store")
 # Starlette refuses an untrusted Host in plain text; the refusal is JSON, like every other error.
 _BAD_HOST_BODY = b'{"detail":"Invalid host header"}'
 _BAD_HOST_HEADERS = [
@@ -42,6 +46,8 @@ _PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]+")
 _ID_PREFIX = os.urandom(8).hex()
 _id_counter = itertools.count(1)
 
+log = logging.getLogger(__name__)
+
 # The id of the request being served (None outside a request).
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -54,7 +60,7 @@ class BodyTooLargeError(HTTPException):
 
 
 class SecurityMiddleware:
-    """Trusted hosts, security headers, X-Request-ID and a body-size limit, in one layer.
+    """Trusted hosts and proxies, security headers, X-Request-ID and a body limit, in one layer.
 
     One middleware instead of three: every layer costs each request a coroutine frame.
     """
@@ -64,8 +70,19 @@ class SecurityMiddleware:
         app: ASGIApp,
         allowed_hosts: Sequence[str],
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        forwarded_allow_ips: Sequence[str] = (),
+        debug: bool = False,
+        hsts_max_age_seconds: int = 0,
     ) -> None:
         self.app = app
+        self.debug = debug
+        self.headers = list(_HEADERS)
+        if hsts_max_age_seconds:
+            hsts = f"max-age={hsts_max_age_seconds}; includeSubDomains".encode()
+            self.headers.append((b"strict-transport-security", hsts))
+        # The client's address and scheme as trusted proxies report them (uvicorn runs with
+        # --no-proxy-headers, so this is the only place X-Forwarded-* is read).
+        self.proxies = TrustedProxies(forwarded_allow_ips)
         # Starlette's check (400 "Invalid host header", www redirect) decides any Host header
         # the fast path below does not recognise, so the rules stay exactly Starlette's.
         self.host_checked = TrustedHostMiddleware(self._host_passed, allowed_hosts=allowed_hosts)
@@ -81,20 +98,31 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.host_checked(scope, receive, send)
             return
-        host = rid = length = None
+        host = rid = length = forwarded_for = forwarded_proto = None
+        hosts = 0
         for name, value in scope["headers"]:
             if name == b"host":
-                # The first Host header decides, as in Starlette.
-                host = value if host is None else host
+                hosts += 1
+                host = value
             elif name == b"x-request-id":
                 rid = value if _SAFE_REQUEST_ID.fullmatch(value) else None
             elif name == b"content-length":
                 length = value
+            elif name == b"x-forwarded-for":
+                forwarded_for = value
+            elif name == b"x-forwarded-proto":
+                forwarded_proto = value
+        if self.proxies and scope.get("client"):
+            scope = self._as_forwarded(scope, forwarded_for, forwarded_proto)
         trusted = self.allow_any_host or self._is_plain_host(host)
         app: ASGIApp = self.app if trusted else self.host_checked
+        if hosts > 1:
+            # RFC 9112 3.2: a request with more than one Host header is answered 400.
+            app = _bad_host
         rid = rid or f"{_ID_PREFIX}{next(_id_counter):016x}".encode()
-        extra = [*_HEADERS, (b"x-request-id", rid)]
-        if not str(scope["path"]).startswith(_DOCS_PATHS):
+        extra = [*self.headers, (b"x-request-id", rid)]
+        page_headers = not str(scope["path"]).startswith(_DOCS_PATHS)
+        if page_headers:
             extra.append(_CSP)
         started = refused = False
 
@@ -113,6 +141,9 @@ class SecurityMiddleware:
                 headers = message.setdefault("headers", [])
                 present = {name.lower() for name, _ in headers}
                 headers.extend(item for item in extra if item[0] not in present)
+                if page_headers and b"cache-control" not in present and _is_html(headers):
+                    # Pages carry CSRF tokens or a user's data: no cache may keep them.
+                    headers.append(_NO_STORE)
             elif refused and message["type"] == "http.response.body":
                 message = {**message, "body": _BAD_HOST_BODY}
             await send(message)
@@ -132,9 +163,32 @@ class SecurityMiddleware:
                 if started:
                     raise
                 await _too_large(scope, receive, send_with_headers)
+        except Exception:
+            # Answered here rather than by Starlette's outermost error middleware, so the 500 has
+            # these headers and the request id, and nothing reaches the server, which would drop
+            # the kept-alive connection. In development Starlette's debug page shows the trace.
+            if started or self.debug:
+                raise
+            log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            await _server_error(scope, receive, send_with_headers)
         finally:
             # Servers run each request in its own context, but in-process test clients do not.
             request_id.reset(token)
+
+    def _as_forwarded(
+        self, scope: Scope, forwarded_for: bytes | None, forwarded_proto: bytes | None
+    ) -> Scope:
+        peer, port = scope["client"]
+        if not self.proxies.trusts(peer):
+            return scope
+        client = self.proxies.client(
+            peer, forwarded_for.decode("latin-1") if forwarded_for else None
+        )
+        scope = {**scope, "client": (client, port if client == peer else 0)}
+        proto = (forwarded_proto or b"").decode("latin-1").split(",")[-1].strip().lower()
+        if proto in ("http", "https"):
+            scope["scheme"] = proto
+        return scope
 
     async def _host_passed(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope[_HOST_PASSED] = True
@@ -144,7 +198,8 @@ class SecurityMiddleware:
         if host is None:
             return False
         name, colon, port = host.partition(b":")
-        return name in self.plain_hosts and (not colon or port.isdigit())
+        # Host names are case-insensitive (RFC 9110 4.2.3).
+        return name.lower() in self.plain_hosts and (not colon or port.isdigit())
 
     def _limited(self, receive: Receive) -> Receive:
         received = 0
@@ -159,6 +214,22 @@ class SecurityMiddleware:
             return message
 
         return limited_receive
+
+
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(
+        name == b"content-type" and value.startswith(b"text/html") for name, value in headers
+    )
+
+
+async def _bad_host(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse({"detail": "Invalid host header"}, status_code=400)
+    await response(scope, receive, send)
+
+
+async def _server_error(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+    await response(scope, receive, send)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:

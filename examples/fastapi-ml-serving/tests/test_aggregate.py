@@ -1,7 +1,9 @@
 """Fan-out: POST /aggregate asks real upstream servers concurrently and reports each one."""
 
 import json
+import resource
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +14,7 @@ import pytest
 from httpx import AsyncClient
 
 from fastapi_ml_serving.config import Settings, get_settings
+from fastapi_ml_serving.ml.fanout import MAX_ANSWER_BYTES
 
 pytestmark = pytest.mark.anyio
 MakeClient = Callable[[Settings], AbstractAsyncContextManager[AsyncClient]]
@@ -53,16 +56,56 @@ class SlowModel(BaseHTTPRequestHandler):
         """Keep the test output quiet."""
 
 
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[str]:
-    """A real HTTP server on a free loopback port, one thread per request."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowModel)
+class EndlessUpstream(BaseHTTPRequestHandler):
+    """/flood/predict streams an endless body as fast as it can; /trickle/ a byte per 50 ms."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        flood = self.path.startswith("/flood/")
+        chunk = b"[" * 65536 if flood else b" "
+        try:
+            while True:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                if not flood:
+                    time.sleep(0.05)
+        except OSError:
+            return  # the client hung up, as it should
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output quiet."""
+
+
+def peak_resident_bytes() -> int:
+    """This process's peak resident memory so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def endless_upstream() -> Iterator[str]:
+    """A real HTTP server whose answers never end."""
+    yield from _serve(EndlessUpstream)
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[str]:
+    """A real HTTP server on a free loopback port, one thread per request."""
+    yield from _serve(SlowModel)
 
 
 @pytest.fixture
@@ -104,20 +147,22 @@ async def test_three_slow_upstreams_answer_in_parallel(
 async def test_failing_upstreams_are_reported_each_not_as_500(
     make_client: MakeClient, upstream: str, closed_port_url: str
 ) -> None:
-    urls = [f"{upstream}/ok-0", f"{upstream}/broken", closed_port_url, f"{upstream}/stall"]
+    names = ["ok", "broken", "refused", "stall"]
+    bases = [f"{upstream}/ok-0", f"{upstream}/broken", closed_port_url, f"{upstream}/stall"]
+    urls = [f"{name}={base}" for name, base in zip(names, bases, strict=True)]
     async with make_client(_settings(urls, deadline=1.5)) as client:
         started = time.perf_counter()
         response = await client.post("/aggregate", json=RECORD)
         elapsed = time.perf_counter() - started
     assert response.status_code == 200
     body = response.json()
-    results = {r["url"]: r for r in body["results"]}
-    assert [r["url"] for r in body["results"]] == urls, "results keep the configured order"
-    assert results[f"{upstream}/ok-0"]["ok"] is True
-    assert results[f"{upstream}/broken"]["error"] == "upstream answered HTTP 500"
-    assert results[f"{upstream}/broken"]["status_code"] == 500
-    assert results[closed_port_url]["error"] == "request failed: ConnectError"
-    assert results[f"{upstream}/stall"]["error"] == "timed out after 1.5 s"
+    results = {r["name"]: r for r in body["results"]}
+    assert list(results) == names, "results keep the configured order, by name"
+    assert results["ok"]["ok"] is True
+    assert results["broken"]["error"] == "upstream answered HTTP 500"
+    assert results["broken"]["status_code"] == 500
+    assert results["refused"]["error"] == "request failed: ConnectError"
+    assert results["stall"]["error"] == "timed out after 1.5 s"
     assert (body["succeeded"], body["failed"]) == (1, 3)
     assert body["combined"]["label"] == "setosa", "the upstream that answered still counts"
     # The stalled upstream is cut off at its deadline, not awaited for its full 5 s.
@@ -137,3 +182,23 @@ async def test_no_upstream_answers_means_no_combined_prediction(
 async def test_aggregate_validates_the_record(client: AsyncClient) -> None:
     response = await client.post("/aggregate", json={"features": {"sepal_length_cm": 0}})
     assert response.status_code == 422
+
+
+async def test_endless_answers_are_cut_off_and_memory_stays_bounded(
+    make_client: MakeClient, endless_upstream: str
+) -> None:
+    urls = [f"flood={endless_upstream}/flood", f"trickle={endless_upstream}/trickle"]
+    peak_before = peak_resident_bytes()
+    async with make_client(_settings(urls, deadline=1.5)) as client:
+        started = time.perf_counter()
+        response = await client.post("/aggregate", json=RECORD)
+        elapsed = time.perf_counter() - started
+    grown = peak_resident_bytes() - peak_before
+    print(f"endless upstreams: answered in {elapsed:.2f} s, peak memory +{grown / 2**20:.1f} MiB")
+    assert response.status_code == 200
+    results = {r["name"]: r for r in response.json()["results"]}
+    assert results["flood"]["error"] == f"upstream answered more than {MAX_ANSWER_BYTES} bytes"
+    assert results["trickle"]["error"] == "timed out after 1.5 s"
+    # Reading the flood whole would take hundreds of MiB; the trickle never ends by itself.
+    assert grown < 64 * 2**20
+    assert elapsed < 2.5

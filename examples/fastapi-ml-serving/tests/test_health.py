@@ -6,7 +6,8 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from httpx import AsyncClient
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 
 from fastapi_ml_serving.config import Settings, get_settings
 from fastapi_ml_serving.main import create_app
@@ -45,10 +46,17 @@ async def test_lifespan_opens_and_closes_shared_resources() -> None:
     app = create_app(get_settings())
     async with LifespanManager(app):
         http_client = app.state.http_client
-        engine = app.state.engine
+        database = app.state.database
         assert isinstance(http_client, httpx.AsyncClient)
         assert not http_client.is_closed
-        # The pool was filled at startup, so requests do not pay for connecting.
-        assert engine.pool.checkedin() > 0
+        # One pool, bounded by the settings (README, "Connections").
+        assert database.pool.get_max_size() == get_settings().db_pool_max_size
+        assert database.pool.get_min_size() == get_settings().db_pool_min_size
+        assert (await _ready(app)).status_code == 200
     assert http_client.is_closed
-    assert engine.pool.checkedin() == 0
+    assert database.pool.is_closing()
+
+
+async def _ready(app: FastAPI) -> httpx.Response:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://localhost") as client:
+        return await client.get("/ready")

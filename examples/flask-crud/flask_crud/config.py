@@ -6,6 +6,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from .proxies import parse_networks
+
 
 class Settings(BaseSettings):
     """Everything the service reads from its environment."""
@@ -25,6 +27,11 @@ class Settings(BaseSettings):
     db_statement_timeout_seconds: float = Field(default=10.0, gt=0)
     # NoDecode: read "a.example,b.example" as a list instead of expecting JSON.
     allowed_hosts: Annotated[list[str], NoDecode] = ["localhost", "127.0.0.1"]
+    # Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For/-Proto are believed; none
+    # by default, so the client is the TCP peer (proxies.py; README, "Behind a proxy").
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
+    # Strict-Transport-Security in production (TLS ends at the proxy in front); 0 leaves it out.
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
     enable_diagnostics: bool = False
     secret_key: SecretStr | None = None
     # Larger request bodies are refused with 413 before the app reads them.
@@ -48,7 +55,12 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + value.removeprefix(prefix)
         return value
 
-    @field_validator("allowed_hosts", "cors_origins", mode="before")
+    @field_validator(
+        "allowed_hosts",
+        "cors_origins",
+        "forwarded_allow_ips",
+        mode="before",
+    )
     @classmethod
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
@@ -60,6 +72,13 @@ class Settings(BaseSettings):
         if self.db_pool_min_size > self.db_pool_max_size:
             raise ValueError("DB_POOL_MIN_SIZE must not exceed DB_POOL_MAX_SIZE")
         return self
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        # Only addresses and CIDR blocks: a wildcard would let any client pick its own address.
+        parse_networks(value)
+        return value
 
     @model_validator(mode="after")
     def _no_wildcard_host_in_production(self) -> Self:

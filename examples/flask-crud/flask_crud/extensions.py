@@ -1,18 +1,19 @@
 """Flask extensions, created unbound here and attached to each app in `create_app`."""
 
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from flasgger import Swagger
-from flask import Flask, Response
+from flask import Response
 from flask.json.provider import JSONProvider
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import Connection, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from .errors import openapi_schemas as error_schemas
-from .items.schemas import openapi_schemas as item_schemas
+from .config import Settings
 
 
 class Base(DeclarativeBase):
@@ -30,18 +31,52 @@ class Base(DeclarativeBase):
     )
 
 
-# expire_on_commit=False: a committed item can still be serialised without another SELECT.
+# expire_on_commit=False: a committed object can still be read without another SELECT.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 
 
-def engine_options(database_url: str) -> dict[str, Any]:
-    """Pool settings for the engine: sized for a gevent worker's concurrent greenlets."""
-    if database_url.startswith("sqlite"):
+def engine_options(database_url: str, settings: Settings) -> dict[str, Any]:
+    """The engine's one pool per process, and the driver's timeouts, from settings."""
+    if not database_url.startswith("postgresql"):
         return {}
-    # No pool_pre_ping: it would add a round trip to every request's checkout.
-    # A fixed pool: overflow connections are opened and closed per burst, which costs a connect.
-    return {"pool_size": 20, "max_overflow": 0, "pool_recycle": 1800}
+    statement_timeout_ms = round(settings.db_statement_timeout_seconds * 1000)
+    return {
+        # At most DB_POOL_MAX_SIZE connections, opened on demand and then kept: replicas x
+        # workers x DB_POOL_MAX_SIZE is this service's share of the server's max_connections.
+        # No overflow: overflow connections are opened and closed per burst, a connect each.
+        "pool_size": settings.db_pool_max_size,
+        "max_overflow": 0,
+        # A request that waits longer for a connection gets sqlalchemy.exc.TimeoutError: a 503.
+        "pool_timeout": settings.db_pool_timeout_seconds,
+        # No pool_pre_ping: it would add a round trip to every checkout.
+        "pool_recycle": 1800,
+        "connect_args": {
+            # Whole seconds: psycopg rounds down, and waits at least 2.
+            "connect_timeout": math.ceil(settings.db_connect_timeout_seconds),
+            "options": f"-c statement_timeout={statement_timeout_ms}",
+        },
+    }
+
+
+@contextmanager
+def autocommit() -> Iterator[Connection]:
+    """A pooled connection on which each statement commits on its own: one round trip each.
+
+    For reads and for changes of one statement (`INSERT ... RETURNING`, `UPDATE ... RETURNING`).
+    """
+    with db.engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
+def transaction() -> Iterator[Connection]:
+    """A pooled connection in one transaction: committed at the end, rolled back on an error.
+
+    For changes of several statements, which must happen together or not at all.
+    """
+    with db.engine.begin() as conn:
+        yield conn
 
 
 class OrjsonProvider(JSONProvider):
@@ -62,46 +97,3 @@ class OrjsonProvider(JSONProvider):
         """Build a JSON response without the str round trip of the default provider."""
         body = orjson.dumps(self._prepare_response_obj(args, kwargs), option=self.option)
         return Response(body, mimetype="application/json")
-
-
-# flasgger bundles Swagger UI 3, which cannot render OpenAPI 3.1; load 5, as FastAPI does.
-_SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
-
-
-def init_swagger(app: Flask) -> Swagger:
-    """Serve the OpenAPI document at /openapi.json and Swagger UI at /docs.
-
-    One Swagger per app: flasgger caches the document on the instance.
-    """
-    config = {
-        "openapi": "3.1.0",
-        "specs": [
-            {
-                "endpoint": "openapi",
-                "route": "/openapi.json",
-                "rule_filter": lambda rule: True,
-                "model_filter": lambda tag: True,
-            }
-        ],
-        "title": "flask-crud",
-        "specs_route": "/docs",
-        "static_url_path": "/flasgger_static",
-        "headers": [],
-        "swagger_ui_bundle_js": f"{_SWAGGER_UI}/swagger-ui-bundle.js",
-        "swagger_ui_standalone_preset_js": f"{_SWAGGER_UI}/swagger-ui-standalone-preset.js",
-        "swagger_ui_css": f"{_SWAGGER_UI}/swagger-ui.css",
-    }
-    template = {
-        "info": {
-            "title": "flask-crud",
-            "version": "0.1.0",
-            "description": "flask-crud: a CRUD API built with Flask",
-        },
-        "components": {
-            "schemas": {
-                **error_schemas(),
-                **item_schemas(),
-            }
-        },
-    }
-    return Swagger(app, config=config, template=template)

@@ -43,6 +43,8 @@ SECURITY_HEADERS = {
         "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
         "object-src 'none'"
     ),
+    # Production only (the server here runs in production): TLS ends at a proxy in front.
+    "strict-transport-security": "max-age=31536000; includeSubDomains",
 }
 # pydantic's messages that do not fit on a line.
 NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Flask
 
-from . import diagnostics, errors, health, logs, ratelimit, security, web
+from . import diagnostics, errors, health, logs, openapi, ratelimit, security, web
 from .config import get_settings
-from .extensions import OrjsonProvider, db, engine_options, init_swagger, migrate
+from .extensions import OrjsonProvider, db, engine_options, migrate
 from .items.routes import bp as items_bp
 
 
@@ -30,8 +30,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # One pool per process, sized and timed out from settings (DB_POOL_*, DB_*_TIMEOUT_SECONDS).
     app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"], settings)
     )
 
     db.init_app(app)
@@ -52,5 +53,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["ENABLE_DIAGNOSTICS"]:
         app.register_blueprint(diagnostics.bp)
 
-    init_swagger(app)
+    # Last: the document lists every route declared with @api.
+    openapi.init_app(
+        app,
+        title="flask-full-stack",
+        version="0.1.0",
+        description="flask-full-stack: a server-rendered web app built with Flask",
+    )
     return app

@@ -1,12 +1,11 @@
 """Diagnostics for tests and benchmarks; registered only when ENABLE_DIAGNOSTICS=true."""
 
 from flask import Blueprint
-from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from .extensions import db
-from .validation import parse_query
+from .extensions import autocommit
+from .openapi import api
 
 bp = Blueprint("diagnostics", __name__, url_prefix="/_diag")
 
@@ -17,29 +16,16 @@ class SleepQuery(BaseModel):
     seconds: float = Field(default=0.1, ge=0, le=10)
 
 
+class Slept(BaseModel):
+    """Body of GET /_diag/db-sleep."""
+
+    slept: float
+
+
 @bp.get("/db-sleep")
-def db_sleep() -> ResponseReturnValue:
-    """Hold a database connection for `seconds` (proves gevent cooperation).
-    ---
-    tags: [diagnostics]
-    parameters:
-      - {name: seconds, in: query, schema: {type: number, minimum: 0, maximum: 10, default: 0.1}}
-    responses:
-      "200":
-        description: The database slept
-        content:
-          application/json:
-            schema:
-              type: object
-              properties:
-                slept: {type: number}
-              required: [slept]
-      "422":
-        description: Invalid query
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/HTTPValidationError"}
-    """
-    query = parse_query(SleepQuery)
-    db.session.execute(text("SELECT pg_sleep(:seconds)"), {"seconds": query.seconds})
-    return {"slept": query.seconds}
+@api(query=SleepQuery, response=Slept, errors=(422, 503))
+def db_sleep(query: SleepQuery) -> Slept:
+    """Hold a database connection for `seconds` (proves gevent cooperation)."""
+    with autocommit() as conn:
+        conn.execute(text("SELECT pg_sleep(:seconds)"), {"seconds": query.seconds})
+    return Slept(slept=query.seconds)

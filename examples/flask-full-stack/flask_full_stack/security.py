@@ -3,6 +3,9 @@
 import itertools
 import os
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from flask import Flask, g, has_request_context, request
 from flask_cors import CORS
@@ -10,6 +13,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from .config import Settings
+from .proxies import TrustedProxies
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # Only our own origin may supply scripts, styles, images, forms and frames; nobody may frame us.
 CONTENT_SECURITY_POLICY = (
@@ -38,7 +45,15 @@ def init_app(app: Flask, settings: Settings) -> None:
         app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.before_request(_assign_request_id)
     app.after_request(_add_headers)
+    if settings.environment == "production" and settings.hsts_max_age_seconds:
+        hsts = f"max-age={settings.hsts_max_age_seconds}; includeSubDomains"
+        # TLS ends at the proxy in front: tell browsers to come back over HTTPS only.
+        app.after_request(lambda reply: _set_default(reply, "Strict-Transport-Security", hsts))
     app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.wsgi_app = RequestHost(app.wsgi_app)  # type: ignore[method-assign]
+    if settings.forwarded_allow_ips:
+        # gunicorn takes the scheme from X-Forwarded-Proto of the same proxies (gunicorn.conf.py).
+        app.wsgi_app = ForwardedClient(app.wsgi_app, settings.forwarded_allow_ips)  # type: ignore[method-assign]
     if settings.cors_origins:
         CORS(
             app,
@@ -81,11 +96,58 @@ def _add_headers(response: Response) -> Response:
         headers.setdefault(name, value)
     if not request.path.startswith(_DOCS_PREFIXES):
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    if response.mimetype == "text/html" and not request.path.startswith(_DOCS_PREFIXES):
+        # Pages carry CSRF tokens or a user's data: no cache may keep them.
+        headers.setdefault("Cache-Control", "no-store")
     request_id = g.get("request_id")
     if request_id:
         headers["X-Request-ID"] = request_id
     return response
 
 
+def _set_default(response: Response, name: str, value: str) -> Response:
+    response.headers.setdefault(name, value)
+    return response
+
+
 def _too_large(_error: RequestEntityTooLarge) -> tuple[dict[str, str], int]:
     return {"detail": "Request body too large"}, 413
+
+
+class RequestHost:
+    """WSGI middleware: the host a request names, as HTTP/1.1 defines it, for Flask's host check.
+
+    A request target in absolute form (`GET http://host/path`) names the host itself, and the Host
+    header is then ignored (RFC 9112 3.2.2). An HTTP/1.1 request without Host is refused. Host
+    names compare case-insensitively. TRUSTED_HOSTS then decides (400 "Invalid host header").
+    """
+
+    def __init__(self, app: "WSGIApplication") -> None:
+        self.app = app
+
+    def __call__(
+        self, environ: "WSGIEnvironment", start_response: "StartResponse"
+    ) -> Iterable[bytes]:
+        target = environ.get("RAW_URI", "")
+        if target.startswith(("http://", "https://")):
+            environ["HTTP_HOST"] = urlsplit(target).netloc.rpartition("@")[2]
+        elif "HTTP_HOST" not in environ and environ.get("SERVER_PROTOCOL") == "HTTP/1.1":
+            environ["HTTP_HOST"] = ""  # trusted by no TRUSTED_HOSTS list: 400
+        if "HTTP_HOST" in environ:
+            environ["HTTP_HOST"] = environ["HTTP_HOST"].lower()
+        return self.app(environ, start_response)
+
+
+class ForwardedClient:
+    """WSGI middleware: REMOTE_ADDR becomes the client that trusted proxies report."""
+
+    def __init__(self, app: "WSGIApplication", forwarded_allow_ips: list[str]) -> None:
+        self.app = app
+        self.proxies = TrustedProxies(forwarded_allow_ips)
+
+    def __call__(
+        self, environ: "WSGIEnvironment", start_response: "StartResponse"
+    ) -> Iterable[bytes]:
+        peer = environ.get("REMOTE_ADDR", "")
+        environ["REMOTE_ADDR"] = self.proxies.client(peer, environ.get("HTTP_X_FORWARDED_FOR"))
+        return self.app(environ, start_response)

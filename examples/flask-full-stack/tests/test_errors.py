@@ -31,13 +31,17 @@ def test_wrong_method_is_json_405_with_allow(client: FlaskClient) -> None:
     assert "GET" in response.headers["Allow"]
 
 
-def test_unhandled_error_is_json_500() -> None:
+def test_unhandled_error_is_json_500_with_headers() -> None:
     app = create_app({"PROPAGATE_EXCEPTIONS": False})
 
     @app.get("/boom")
     def boom() -> str:
         raise RuntimeError("secret internals")
 
-    response = app.test_client().get("/boom")
+    response = app.test_client().get("/boom", headers={"X-Request-ID": "boom-1"})
     assert response.status_code == 500
     assert response.json == {"detail": "Internal Server Error"}
+    # Every header of any other response.
+    assert response.headers["X-Request-ID"] == "boom-1"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" in response.headers

@@ -4,9 +4,13 @@ from typing import Any
 
 from flask import Flask, current_app
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.wrappers import Response
+
+# How long a client should wait before retrying when the database is busy or unreachable.
+RETRY_AFTER_SECONDS = 1
 
 
 class ErrorMessage(BaseModel):
@@ -40,19 +44,14 @@ class RequestValidationError(Exception):
         self.errors = errors
 
 
-def openapi_schemas() -> dict[str, Any]:
-    """OpenAPI component schemas for the error bodies."""
-    _, schema = models_json_schema(
-        [(ErrorMessage, "serialization"), (HTTPValidationError, "serialization")],
-        ref_template="#/components/schemas/{model}",
-    )
-    return dict(schema["$defs"])
-
-
 def init_app(app: Flask) -> None:
     """Render every HTTP error and every validation failure as JSON."""
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(RequestValidationError, _validation_error)
+    # No connection within DB_POOL_TIMEOUT_SECONDS, or the database refused, timed out or went
+    # away: the client may retry, so 503 with Retry-After instead of a 500 and a traceback.
+    app.register_error_handler(PoolTimeoutError, _database_unavailable)
+    app.register_error_handler(OperationalError, _database_unavailable)
 
 
 def _http_error(error: HTTPException) -> Response:
@@ -71,3 +70,13 @@ def _http_error(error: HTTPException) -> Response:
 
 def _validation_error(error: RequestValidationError) -> tuple[dict[str, Any], int]:
     return {"detail": error.errors}, 422
+
+
+def _database_unavailable(
+    error: PoolTimeoutError | OperationalError,
+) -> tuple[dict[str, str], int, dict[str, str]]:
+    # The driver's message may name the host: the log gets the error's kind, the client less.
+    cause = type(getattr(error, "orig", None) or error).__name__
+    current_app.logger.warning("database unavailable: %s", cause)
+    detail = {"detail": "The database is unavailable; retry shortly"}
+    return detail, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}

@@ -1,67 +1,61 @@
 """Liveness and readiness probes."""
 
+from typing import Literal
+
+import gevent
 from flask import Blueprint
 from flask.typing import ResponseReturnValue
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .extensions import db
+from .extensions import autocommit
 from .ml.model import readiness_problem
+from .openapi import api
 
 bp = Blueprint("health", __name__)
+# A hung database must not hang the probe that reports it (the k8s probe gives up after 5 s).
+READY_TIMEOUT_SECONDS = 3.0
+
+
+class Health(BaseModel):
+    """Body of GET /health."""
+
+    status: Literal["ok"] = "ok"
+
+
+class Ready(BaseModel):
+    """Body of GET /ready when the service can serve traffic."""
+
+    status: Literal["ready"] = "ready"
+
+
+class Unavailable(BaseModel):
+    """Body of GET /ready when it cannot, and why."""
+
+    status: Literal["unavailable"] = "unavailable"
+    detail: str
 
 
 @bp.get("/health")
-def health() -> ResponseReturnValue:
-    """Liveness: the process answers.
-    ---
-    tags: [health]
-    responses:
-      "200":
-        description: The service is alive
-        content:
-          application/json:
-            schema:
-              type: object
-              properties:
-                status: {type: string, const: ok}
-              required: [status]
-    """
-    return {"status": "ok"}
+@api(response=Health)
+def health() -> Health:
+    """Liveness: the process answers."""
+    return Health()
 
 
 @bp.get("/ready")
-def ready() -> ResponseReturnValue:
-    """Readiness: the database answers a query and the model is loaded.
-    ---
-    tags: [health]
-    responses:
-      "200":
-        description: Ready to serve traffic
-        content:
-          application/json:
-            schema:
-              type: object
-              properties:
-                status: {type: string, const: ready}
-              required: [status]
-      "503":
-        description: The database is unreachable, or no model is loaded
-        content:
-          application/json:
-            schema:
-              type: object
-              properties:
-                status: {type: string, const: unavailable}
-                detail: {type: string}
-              required: [status, detail]
-    """
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError as exc:
-        # Name the failure, never the URL: it may carry a password.
-        return {"status": "unavailable", "detail": f"database: {type(exc).__name__}"}, 503
+@api(response=Ready, errors={503: Unavailable})
+def ready() -> ResponseReturnValue | Ready:
+    """Readiness: the database answers a query and the model is loaded."""
     problem = readiness_problem()
     if problem is not None:
-        return {"status": "unavailable", "detail": problem}, 503
-    return {"status": "ready"}
+        return Unavailable(detail=problem).model_dump(), 503
+    try:
+        # gevent.Timeout bounds the whole check (pool wait, connect and query) in the server.
+        with gevent.Timeout(READY_TIMEOUT_SECONDS, TimeoutError), autocommit() as conn:
+            conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, TimeoutError) as exc:
+        # Name the failure, never the URL: it may carry a password.
+        return Unavailable(detail=f"database: {type(exc).__name__}").model_dump(), 503
+    return Ready()

@@ -45,6 +45,8 @@ SECURITY_HEADERS = {
         "default-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
         "object-src 'none'"
     ),
+    # Production only (the server here runs in production): TLS ends at a proxy in front.
+    "strict-transport-security": "max-age=31536000; includeSubDomains",
 }
 # pydantic's messages that do not fit on a line.
 NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
@@ -77,6 +79,8 @@ UPSTREAM_ANSWER = {
         "probabilities": {"setosa": 0.9, "versicolor": 0.1, "virginica": 0.0},
     },
 }
+# In an upstream's URL (UPSTREAM_URLS may carry credentials); no answer may show it.
+UPSTREAM_USERINFO = "user:s3cret-in-url"
 
 
 def encode(body: object) -> bytes:
@@ -171,7 +175,9 @@ def upstreams() -> Iterator[list[str]]:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{upstream.server_address[1]}"
-    yield [f"{base}/good", f"{base}/garbage", f"{base}/down", f"http://127.0.0.1:{closed_port}"]
+    # Named and bare entries; the closed port's URL carries credentials no answer may show.
+    closed = f"http://{UPSTREAM_USERINFO}@127.0.0.1:{closed_port}"
+    yield [f"good={base}/good", f"{base}/garbage", f"{base}/down", closed]
     upstream.shutdown()
 
 
@@ -440,18 +446,17 @@ def test_invalid_record_in_a_batch_is_422_with_its_index(http: httpx.Client) -> 
     assert_answer(response, 422, invalid(("greater_than", loc, "Input should be greater than 0")))
 
 
-def test_aggregate_reports_every_upstream(http: httpx.Client, upstreams: list[str]) -> None:
-    good, garbage, down, closed = upstreams
+def test_aggregate_reports_every_upstream_by_name(http: httpx.Client) -> None:
     response = http.post("/aggregate", json={"features": SETOSA})
     body = response.json()
     for entry in body["results"]:
         assert isinstance(entry["elapsed_ms"], float)
         assert entry["elapsed_ms"] >= 0
 
-    def result(url: str, index: int, **fields: object) -> dict[str, object]:
+    def result(name: str, index: int, **fields: object) -> dict[str, object]:
         # Every field of an upstream's result, in order; elapsed_ms as measured.
         return {
-            "url": url,
+            "name": name,
             "ok": False,
             "status_code": None,
             "elapsed_ms": body["results"][index]["elapsed_ms"],
@@ -466,10 +471,12 @@ def test_aggregate_reports_every_upstream(http: httpx.Client, upstreams: list[st
         "failed": 3,
         "combined": UPSTREAM_ANSWER["prediction"],
         "results": [
-            result(good, 0, ok=True, status_code=200, **UPSTREAM_ANSWER),
-            result(garbage, 1, status_code=200, error="upstream answered an unexpected body"),
-            result(down, 2, status_code=503, error="upstream answered HTTP 503"),
-            result(closed, 3, error="request failed: ConnectError"),
+            result("good", 0, ok=True, status_code=200, **UPSTREAM_ANSWER),
+            result("upstream-2", 1, status_code=200, error="upstream answered an unexpected body"),
+            result("upstream-3", 2, status_code=503, error="upstream answered HTTP 503"),
+            result("upstream-4", 3, error="request failed: ConnectError"),
         ],
     }
     assert_answer(response, 200, expected)
+    assert UPSTREAM_USERINFO.partition(":")[2] not in response.text
+    assert "127.0.0.1" not in response.text, "answers name upstreams, never their URLs"

@@ -22,7 +22,12 @@ SETOSA = {
 # Large batches: together about a second of CPU on this worker.
 BATCH_SIZE = 10_000
 BATCHES = 10
-BODY_LIMIT = str(8 * 1024 * 1024)
+LIMITS = {
+    "MAX_BATCH_SIZE": str(BATCH_SIZE),
+    "MAX_BODY_BYTES": str(8 * 1024 * 1024),
+    # The batches log their predictions at the same time: a pooled connection each.
+    "DB_POOL_MAX_SIZE": str(BATCHES),
+}
 
 
 def _post_raw(url: str, body: bytes) -> tuple[int, bytes]:
@@ -59,7 +64,7 @@ def _p90(latencies: list[float]) -> float:
 
 
 def test_health_stays_responsive_during_large_batches(production_server: Serve) -> None:
-    with production_server(MAX_BATCH_SIZE=str(BATCH_SIZE), MAX_BODY_BYTES=BODY_LIMIT) as base:
+    with production_server(**LIMITS) as base:
         latencies, wall = _health_during_batches(base)
     p50, p90, worst = statistics.median(latencies), _p90(latencies), max(latencies)
     print(
@@ -77,8 +82,7 @@ def test_health_stays_responsive_during_large_batches(production_server: Serve) 
 
 def test_inline_inference_would_block_health(production_server: Serve) -> None:
     # The control: INFERENCE_CONCURRENCY=0 runs batches in the request greenlet, holding the hub.
-    inline = {"INFERENCE_CONCURRENCY": "0", "MAX_BODY_BYTES": BODY_LIMIT}
-    with production_server(MAX_BATCH_SIZE=str(BATCH_SIZE), **inline) as base:
+    with production_server(**LIMITS, INFERENCE_CONCURRENCY="0") as base:
         latencies, wall = _health_during_batches(base)
     worst = max(latencies)
     print(f"\ncontrol, inline inference: /health max {worst * 1000:.0f} ms ({wall:.2f} s)")

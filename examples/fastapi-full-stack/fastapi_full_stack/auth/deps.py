@@ -4,8 +4,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..deps import SessionDep
-from .models import User
+from ..deps import DatabaseDep
+from .schemas import UserRead
 from .service import get_user
 
 USER_ID_KEY = "user_id"
@@ -20,7 +20,7 @@ class LoginRequiredError(Exception):
         self.path = path
 
 
-def log_in(request: Request, user: User) -> None:
+def log_in(request: Request, user: UserRead) -> None:
     """Start a fresh session for `user` (a new session defeats session fixation)."""
     request.session.clear()
     request.session[USER_ID_KEY] = user.id
@@ -32,10 +32,10 @@ def log_out(request: Request) -> None:
     request.session.clear()
 
 
-async def current_user(request: Request, session: SessionDep) -> User:
+async def current_user(request: Request, db: DatabaseDep) -> UserRead:
     """The logged-in user; LoginRequiredError if there is none."""
     user_id = request.session.get(USER_ID_KEY)
-    user = await get_user(session, user_id) if isinstance(user_id, int) else None
+    user = await get_user(db, user_id) if isinstance(user_id, int) else None
     if user is None:
         log_out(request)
         raise LoginRequiredError(_return_to(request))
@@ -50,4 +50,4 @@ def _return_to(request: Request) -> str:
     return f"{request.url.path}?{query}" if query else request.url.path
 
 
-CurrentUser = Annotated[User, Depends(current_user)]
+CurrentUser = Annotated[UserRead, Depends(current_user)]

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from ..deps import SessionDep
+from ..deps import DatabaseDep
 from ..web.csrf import require_token
 from ..web.flash import flash
 from ..web.forms import form_values, validate
@@ -32,14 +32,14 @@ async def signup_page(request: Request) -> Response:
 
 
 @router.post("/signup")
-async def signup(request: Request, session: SessionDep) -> Response:
+async def signup(request: Request, db: DatabaseDep) -> Response:
     """Create an account and log it in."""
     values = form_values(await request.form())
     result = validate(SignupForm, values)
     if isinstance(result, dict):
         return _form(request, "auth/signup.html", result, values)
     try:
-        user = await service.create_user(session, result)
+        user = await service.create_user(db, result)
     except service.EmailTakenError:
         errors = {"email": "An account with this email already exists"}
         return _form(request, "auth/signup.html", errors, values)
@@ -55,11 +55,11 @@ async def login_page(request: Request, next_path: NextPath = "/items") -> Respon
 
 
 @router.post("/login")
-async def login(request: Request, session: SessionDep, next_path: NextPath = "/items") -> Response:
+async def login(request: Request, db: DatabaseDep, next_path: NextPath = "/items") -> Response:
     """Check the credentials and start a session."""
     values = form_values(await request.form())
     result = validate(LoginForm, values)
-    user = None if isinstance(result, dict) else await service.authenticate(session, result)
+    user = None if isinstance(result, dict) else await service.authenticate(db, result)
     if user is None:
         # One message for every failure, so the form does not reveal which emails have accounts.
         errors = {"__all__": "Wrong email or password"}

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 
 def _looks_like_email(value: str) -> str:
@@ -35,3 +35,12 @@ class LoginForm(BaseModel):
 
     email: Email
     password: Password
+
+
+class UserRead(BaseModel):
+    """An account as the app sees it: never the password hash."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str

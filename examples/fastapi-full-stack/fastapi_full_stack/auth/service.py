@@ -1,38 +1,46 @@
-"""User persistence: create accounts and check credentials."""
+"""User persistence: create accounts and check credentials (one statement each, in autocommit)."""
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
-from .models import User
+from ..db import Database
 from .passwords import hash_password, verify_password
-from .schemas import LoginForm, SignupForm
+from .schemas import LoginForm, SignupForm, UserRead
+
+INSERT = "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id, email"
+SELECT_BY_EMAIL = "SELECT id, email, password_hash FROM users WHERE email = $1"
+SELECT_BY_ID = "SELECT id, email FROM users WHERE id = $1"
 
 
 class EmailTakenError(Exception):
     """Another account already uses this email."""
 
 
-async def create_user(session: AsyncSession, form: SignupForm) -> User:
+async def create_user(db: Database, form: SignupForm) -> UserRead:
     """Store a new user with a hashed password; EmailTakenError if the email is in use."""
-    user = User(email=form.email, password_hash=await hash_password(form.password))
-    session.add(user)
+    # Hashed before borrowing a connection: no connection waits on the hashing thread.
+    password_hash = await hash_password(form.password)
     # The unique index decides, so two concurrent sign-ups cannot both take an email.
     try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
+        async with db.connection() as conn:
+            [row] = await conn.fetch(INSERT, form.email, password_hash)  # RETURNING: one row
+    except asyncpg.UniqueViolationError as exc:
         raise EmailTakenError(f"{form.email} already has an account") from exc
-    return user
+    return UserRead.model_validate(dict(row))
 
 
-async def authenticate(session: AsyncSession, form: LoginForm) -> User | None:
+async def authenticate(db: Database, form: LoginForm) -> UserRead | None:
     """The user these credentials belong to, or None."""
-    user = await session.scalar(select(User).where(User.email == form.email))
-    valid = await verify_password(None if user is None else user.password_hash, form.password)
-    return user if valid else None
+    async with db.connection() as conn:
+        row = await conn.fetchrow(SELECT_BY_EMAIL, form.email)
+    user = None if row is None else dict(row)
+    password_hash = None if user is None else user["password_hash"]
+    # Verified after the connection is back in the pool: hashing takes a thread for a while.
+    valid = await verify_password(password_hash, form.password)
+    return UserRead.model_validate(user) if valid else None
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User | None:
+async def get_user(db: Database, user_id: int) -> UserRead | None:
     """The user with this id, if the account still exists."""
-    return await session.get(User, user_id)
+    async with db.connection() as conn:
+        row = await conn.fetchrow(SELECT_BY_ID, user_id)
+    return None if row is None else UserRead.model_validate(dict(row))

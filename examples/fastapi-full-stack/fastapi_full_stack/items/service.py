@@ -1,101 +1,89 @@
-"""Item persistence: the one place that queries and changes items."""
+"""Item persistence: the one place that queries and changes items.
+
+Each operation is one statement in autocommit (db.py): one round trip, and the unique index on
+name decides a 409, so two concurrent writers cannot both take a name.
+"""
 
 import asyncpg
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from .models import Item
+from ..db import Database
 from .schemas import INT4_MAX, ItemCreate, ItemPage, ItemRead, ItemUpdate
 
-# Reads use Core on the table: rows, not tracked ORM objects, are all a read needs.
-_items = Item.__table__
-# Built once at import: constructing a statement per request costs more CPU than running it.
-_SELECT_BY_ID = select(_items).where(_items.c.id == bindparam("item_id"))
-_SELECT_PAGE = (
-    select(_items).order_by(_items.c.id).limit(bindparam("limit")).offset(bindparam("offset"))
+SELECT_ONE = "SELECT id, name, description, created_at, updated_at FROM items WHERE id = $1"
+SELECT_PAGE = (
+    "SELECT id, name, description, created_at, updated_at FROM items ORDER BY id LIMIT $1 OFFSET $2"
 )
-_COUNT = select(func.count()).select_from(_items)
-# The same query as _SELECT_BY_ID in plain SQL, for the bare driver on the API's hot path.
-_SQL_BY_ID = "SELECT id, name, description, created_at, updated_at FROM items WHERE id = $1"
+COUNT = "SELECT count(*) FROM items"
+INSERT = (
+    "INSERT INTO items (name, description) VALUES ($1, $2)"
+    " RETURNING id, name, description, created_at, updated_at"
+)
+# Only the fields sent change: a name that was not sent is NULL here, and $3 says whether a
+# description (which may be null) was sent.
+UPDATE = (
+    "UPDATE items SET name = coalesce($2, name),"
+    " description = CASE WHEN $3 THEN $4 ELSE description END, updated_at = now()"
+    " WHERE id = $1 RETURNING id, name, description, created_at, updated_at"
+)
+DELETE = "DELETE FROM items WHERE id = $1 RETURNING id"
 
 
 class DuplicateNameError(Exception):
     """Another item already has this name."""
 
 
-async def list_items(engine: AsyncEngine, limit: int, offset: int) -> ItemPage:
+async def list_items(db: Database, limit: int, offset: int) -> ItemPage:
     """One page of items in id order, and how many items exist."""
-    async with engine.connect() as conn:
-        rows = (await conn.execute(_SELECT_PAGE, {"limit": limit, "offset": offset})).all()
-        total = await conn.scalar(_COUNT)
-    return ItemPage(
-        items=[ItemRead.model_validate(row) for row in rows],
-        total=total or 0,
-        limit=limit,
-        offset=offset,
-    )
+    async with db.connection() as conn:
+        rows = await conn.fetch(SELECT_PAGE, limit, offset)
+        total = await conn.fetchval(COUNT)
+    items = [ItemRead.model_validate(dict(row)) for row in rows]
+    return ItemPage(items=items, total=total or 0, limit=limit, offset=offset)
 
 
-async def get_item(engine: AsyncEngine, item_id: int) -> ItemRead | None:
+async def get_item(db: Database, item_id: int) -> ItemRead | None:
     """The item with this id, if any."""
     if not _may_exist(item_id):
         return None
-    async with engine.connect() as conn:
-        row = (await conn.execute(_SELECT_BY_ID, {"item_id": item_id})).first()
-    return None if row is None else ItemRead.model_validate(row)
-
-
-async def fetch_item(pool: "asyncpg.Pool[asyncpg.Record]", item_id: int) -> ItemRead | None:
-    """The item with this id, read through the bare asyncpg pool (GET /api/items/{id})."""
-    if not _may_exist(item_id):
-        return None
-    row = await pool.fetchrow(_SQL_BY_ID, item_id)
+    async with db.connection() as conn:
+        row = await conn.fetchrow(SELECT_ONE, item_id)
     return None if row is None else ItemRead.model_validate(dict(row))
 
 
-async def create_item(session: AsyncSession, data: ItemCreate) -> ItemRead:
+async def create_item(db: Database, data: ItemCreate) -> ItemRead:
     """Insert a new item; DuplicateNameError if the name is taken."""
-    item = Item(**data.model_dump())
-    session.add(item)
-    await _commit(session, data.name)
-    return ItemRead.model_validate(item)
+    try:
+        async with db.connection() as conn:
+            [row] = await conn.fetch(INSERT, data.name, data.description)  # RETURNING: one row
+    except asyncpg.UniqueViolationError as exc:
+        raise DuplicateNameError(f"An item named {data.name!r} already exists") from exc
+    return ItemRead.model_validate(dict(row))
 
 
-async def update_item(session: AsyncSession, item_id: int, data: ItemUpdate) -> ItemRead | None:
+async def update_item(db: Database, item_id: int, data: ItemUpdate) -> ItemRead | None:
     """Apply the fields that were sent; None if there is no such item."""
-    item = await _find(session, item_id)
-    if item is None:
+    if not data.model_fields_set:
+        return await get_item(db, item_id)
+    if not _may_exist(item_id):
         return None
-    for field, value in data.model_dump(exclude_unset=True).items():
-        setattr(item, field, value)
-    await _commit(session, item.name)
-    return ItemRead.model_validate(item)
+    try:
+        async with db.connection() as conn:
+            described = "description" in data.model_fields_set
+            row = await conn.fetchrow(UPDATE, item_id, data.name, described, data.description)
+    except asyncpg.UniqueViolationError as exc:
+        raise DuplicateNameError(f"An item named {data.name!r} already exists") from exc
+    return None if row is None else ItemRead.model_validate(dict(row))
 
 
-async def delete_item(session: AsyncSession, item_id: int) -> bool:
+async def delete_item(db: Database, item_id: int) -> bool:
     """Delete the item; False if there was none."""
-    item = await _find(session, item_id)
-    if item is None:
+    if not _may_exist(item_id):
         return False
-    await session.delete(item)
-    await session.commit()
-    return True
+    async with db.connection() as conn:
+        deleted = await conn.fetchval(DELETE, item_id)
+    return deleted is not None
 
 
 def _may_exist(item_id: int) -> bool:
     # Ids are positive 32-bit; anything else cannot exist and would overflow the query parameter.
     return 0 < item_id <= INT4_MAX
-
-
-async def _find(session: AsyncSession, item_id: int) -> Item | None:
-    return await session.get(Item, item_id) if _may_exist(item_id) else None
-
-
-async def _commit(session: AsyncSession, name: str) -> None:
-    # The unique index decides, so two concurrent writers cannot both take a name.
-    try:
-        await session.commit()
-    except IntegrityError as exc:
-        await session.rollback()
-        raise DuplicateNameError(f"An item named {name!r} already exists") from exc

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 
 from ..auth.deps import CurrentUser
-from ..deps import ReadEngine, SessionDep
+from ..deps import DatabaseDep
 from ..items import service
 from ..items.schemas import INT4_MAX, ItemCreate, ItemUpdate
 from .csrf import require_token
@@ -37,11 +37,11 @@ async def home() -> Response:
 async def list_page(
     request: Request,
     _user: CurrentUser,
-    engine: ReadEngine,
+    db: DatabaseDep,
     offset: Annotated[int, Query(ge=0, le=INT4_MAX)] = 0,
 ) -> Response:
     """A page of items with links to edit and delete them."""
-    page = await service.list_items(engine, PAGE_SIZE, offset)
+    page = await service.list_items(db, PAGE_SIZE, offset)
     return render(request, "items/list.html", page=page)
 
 
@@ -52,13 +52,13 @@ async def new_page(request: Request, _user: CurrentUser) -> Response:
 
 
 @router.post("/items/new")
-async def create(request: Request, _user: CurrentUser, session: SessionDep) -> Response:
+async def create(request: Request, _user: CurrentUser, db: DatabaseDep) -> Response:
     """Create an item from the form, or show the form again with its errors."""
     values = form_values(await request.form())
     result = validate(ItemCreate, _item_fields(values))
     if not isinstance(result, dict):
         try:
-            item = await service.create_item(session, result)
+            item = await service.create_item(db, result)
         except service.DuplicateNameError as exc:
             result = {"name": str(exc)}
         else:
@@ -76,10 +76,10 @@ async def create(request: Request, _user: CurrentUser, session: SessionDep) -> R
 
 @router.get("/items/{item_id}/edit")
 async def edit_page(
-    request: Request, item_id: int, _user: CurrentUser, engine: ReadEngine
+    request: Request, item_id: int, _user: CurrentUser, db: DatabaseDep
 ) -> Response:
     """The item form, filled in."""
-    item = await service.get_item(engine, item_id)
+    item = await service.get_item(db, item_id)
     if item is None:
         return _missing(request, item_id)
     values = {"name": item.name, "description": item.description or ""}
@@ -87,15 +87,13 @@ async def edit_page(
 
 
 @router.post("/items/{item_id}/edit")
-async def update(
-    request: Request, item_id: int, _user: CurrentUser, session: SessionDep, engine: ReadEngine
-) -> Response:
+async def update(request: Request, item_id: int, _user: CurrentUser, db: DatabaseDep) -> Response:
     """Save the edited item, or show the form again with its errors."""
     values = form_values(await request.form())
     result = validate(ItemUpdate, _item_fields(values))
     if not isinstance(result, dict):
         try:
-            item = await service.update_item(session, item_id, result)
+            item = await service.update_item(db, item_id, result)
         except service.DuplicateNameError as exc:
             result = {"name": str(exc)}
         else:
@@ -103,7 +101,7 @@ async def update(
                 return _missing(request, item_id)
             flash(request, f"Saved {item.name!r}.", "success")
             return _to_list()
-    current = await service.get_item(engine, item_id)
+    current = await service.get_item(db, item_id)
     if current is None:
         return _missing(request, item_id)
     return render(
@@ -117,11 +115,9 @@ async def update(
 
 
 @router.post("/items/{item_id}/delete")
-async def delete(
-    request: Request, item_id: int, _user: CurrentUser, session: SessionDep
-) -> Response:
+async def delete(request: Request, item_id: int, _user: CurrentUser, db: DatabaseDep) -> Response:
     """Delete the item and go back to the list."""
-    if not await service.delete_item(session, item_id):
+    if not await service.delete_item(db, item_id):
         return _missing(request, item_id)
     flash(request, "Item deleted.", "success")
     return _to_list()

@@ -1,25 +1,24 @@
-"""The prediction log: one row per predicted record, written through the async driver."""
+"""The prediction log: one row per predicted record, written through the app's one pool."""
 
 import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, func, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import JSON, DateTime, Float, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
+from ..db import Base, Database
 from .model import Outcome
 from .schemas import Measurements
 
 LOG_CHUNK_ROWS = 500
 # One statement and one JSON parameter for the whole batch: the database unpacks the rows,
 # so logging 10k predictions costs no per-row Python on the event loop.
-INSERT_LOG = text(
+INSERT_LOG = (
     "INSERT INTO predictions (model_version, features, label, confidence) "
-    "SELECT :model_version, r.features, r.label, r.confidence "
-    "FROM json_to_recordset(CAST(:rows AS json)) AS r(features json, label text, confidence float8)"
+    "SELECT $1, r.features, r.label, r.confidence "
+    "FROM json_to_recordset($2::json) AS r(features json, label text, confidence float8)"
 )
 
 
@@ -50,7 +49,7 @@ def encode_log(records: Sequence[Measurements], outcomes: Sequence[Outcome]) -> 
     return "[" + ",".join(chunks) + "]"
 
 
-async def log_predictions(session: AsyncSession, model_version: str, rows: str) -> None:
-    """Insert the rows from `encode_log` in one round trip, then commit."""
-    await session.execute(INSERT_LOG, {"model_version": model_version, "rows": rows})
-    await session.commit()
+async def log_predictions(db: Database, model_version: str, rows: str) -> None:
+    """Insert the rows from `encode_log`: one statement, one round trip, in autocommit."""
+    async with db.connection() as conn:
+        await conn.execute(INSERT_LOG, model_version, rows)

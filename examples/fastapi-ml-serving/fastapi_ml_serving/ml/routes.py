@@ -7,7 +7,7 @@ import anyio
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
-from ..deps import HttpClient, SessionDep, SettingsDep
+from ..deps import DatabaseDep, HttpClient, SettingsDep
 from ..validation import StrictJSONRoute
 from . import fanout
 from .artefact import Artefact
@@ -71,13 +71,13 @@ async def predict_one(
     body: PredictRequest,
     artefact: LoadedModel,
     holder: Holder,
-    session: SessionDep,
+    db: DatabaseDep,
 ) -> PredictResponse:
     """Predict one record."""
     row = body.features.row(artefact.metadata.feature_names)
     [outcome] = await holder.run(predict, artefact, [row])
     version = artefact.metadata.version
-    await log_predictions(session, version, encode_log([body.features], [outcome]))
+    await log_predictions(db, version, encode_log([body.features], [outcome]))
     return PredictResponse(model_version=version, prediction=to_prediction(outcome))
 
 
@@ -92,7 +92,7 @@ async def predict_batch(
     artefact: LoadedModel,
     holder: Holder,
     settings: SettingsDep,
-    session: SessionDep,
+    db: DatabaseDep,
 ) -> Response:
     """Predict up to MAX_BATCH_SIZE records in one call (413 past it)."""
     raw = await request.body()
@@ -104,7 +104,7 @@ async def predict_batch(
     except BatchInvalidError as exc:
         raise RequestValidationError(exc.errors) from exc
     rows = await anyio.to_thread.run_sync(encode_log, result.records, result.outcomes)
-    await log_predictions(session, artefact.metadata.version, rows)
+    await log_predictions(db, artefact.metadata.version, rows)
     return Response(result.body, media_type="application/json")
 
 

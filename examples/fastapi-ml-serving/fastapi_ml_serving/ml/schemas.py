@@ -134,7 +134,7 @@ class ModelInfo(Schema):
 class UpstreamResult(Schema):
     """One upstream's part of an aggregate: its prediction, or why there is none."""
 
-    url: str
+    name: str
     ok: bool
     status_code: int | None = None
     elapsed_ms: float

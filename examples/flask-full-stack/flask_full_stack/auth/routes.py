@@ -4,7 +4,6 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, url
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, login_user, logout_user
 
-from ..extensions import db
 from . import service
 from .forms import LoginForm, LogoutForm, SignupForm
 from .models import User
@@ -17,10 +16,7 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = service.get_user(int(user_id)) if user_id.isdigit() else None
-    # End the lookup's transaction: the items service starts its reads in autocommit.
-    db.session.commit()
-    return user
+    return service.get_user(int(user_id)) if user_id.isdigit() else None
 
 
 def init_app(app: Flask) -> None:

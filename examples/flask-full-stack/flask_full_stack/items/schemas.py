@@ -1,10 +1,9 @@
-"""Request and response bodies for items (pydantic validates; flasgger only documents)."""
+"""Request and response bodies for items (they validate and document each route: openapi.py)."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic.json_schema import models_json_schema
 
 # PostgreSQL text cannot hold NUL, so refuse it here instead of failing in the driver.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
@@ -67,17 +66,3 @@ class Pagination(BaseModel):
 
     limit: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=INT4_MAX)
-
-
-def openapi_schemas() -> dict[str, Any]:
-    """OpenAPI component schemas for the item bodies."""
-    _, schema = models_json_schema(
-        [
-            (ItemCreate, "validation"),
-            (ItemUpdate, "validation"),
-            (ItemRead, "serialization"),
-            (ItemPage, "serialization"),
-        ],
-        ref_template="#/components/schemas/{model}",
-    )
-    return dict(schema["$defs"])

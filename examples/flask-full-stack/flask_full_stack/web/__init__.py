@@ -11,7 +11,7 @@ from ..auth import routes as auth_routes
 from ..auth.forms import LogoutForm
 from ..auth.models import User
 from ..config import Settings
-from ..extensions import db
+from ..extensions import autocommit
 from . import admin, routes
 
 
@@ -56,10 +56,10 @@ def init_app(app: Flask, settings: Settings) -> None:
 @with_appcontext
 def make_admin(email: str) -> None:
     """Let the user with EMAIL into the admin panel."""
-    result = db.session.execute(
-        update(User).where(User.email == email.strip().lower()).values(is_admin=True)
-    )
-    db.session.commit()
-    if not result.rowcount:  # type: ignore[attr-defined]
+    with autocommit() as conn:
+        result = conn.execute(
+            update(User).where(User.email == email.strip().lower()).values(is_admin=True)
+        )
+    if not result.rowcount:
         raise click.ClickException(f"No user with email {email!r}")
     click.echo(f"{email} is now an admin")

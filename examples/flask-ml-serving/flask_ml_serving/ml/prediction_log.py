@@ -1,4 +1,4 @@
-"""The `predictions` table: one row per scored record, written in the request's session."""
+"""The `predictions` table: one row per scored record."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Integer, String, func, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import Base, db
+from ..extensions import Base, autocommit, transaction
 from .schemas import Measurements, Prediction
 
 CHUNK = 500
@@ -29,19 +29,19 @@ class PredictionRecord(Base):
 def log_predictions(
     model_version: str, records: Sequence[Measurements], predictions: Sequence[Prediction]
 ) -> None:
-    """Insert one row per prediction, a chunk per statement, and commit once."""
+    """Insert one row per prediction, a chunk per statement: all of them, or none."""
     pairs = list(zip(records, predictions, strict=True))
-    for start in range(0, len(pairs), CHUNK):
-        # Chunks keep each stretch of CPU short; PostgreSQL round trips yield to other greenlets.
-        rows = [
-            {
-                "model_version": model_version,
-                "features": record.model_dump(),
-                "label": prediction.label,
-                "probabilities": prediction.probabilities,
-            }
-            for record, prediction in pairs[start : start + CHUNK]
-        ]
-        # Core executemany on the session's connection: no ORM bookkeeping for log rows.
-        db.session.connection().execute(insert(PredictionRecord), rows)
-    db.session.commit()
+    # One statement commits on its own; a batch of several chunks commits once, at the end.
+    with autocommit() if len(pairs) <= CHUNK else transaction() as conn:
+        for start in range(0, len(pairs), CHUNK):
+            # Chunks keep each stretch of CPU short; round trips yield to other greenlets.
+            rows = [
+                {
+                    "model_version": model_version,
+                    "features": record.model_dump(),
+                    "label": prediction.label,
+                    "probabilities": prediction.probabilities,
+                }
+                for record, prediction in pairs[start : start + CHUNK]
+            ]
+            conn.execute(insert(PredictionRecord), rows)

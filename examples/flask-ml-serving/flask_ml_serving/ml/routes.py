@@ -6,17 +6,19 @@ from flask import Blueprint, Response, current_app
 from flask.typing import ResponseReturnValue
 
 from ..errors import RequestValidationError
+from ..openapi import api
 from ..security import read_body
-from ..validation import parse_body
 from . import fanout
 from .model import LoadedModel, ModelNotLoadedError, state
 from .prediction_log import log_predictions
 from .schemas import (
     AggregateResponse,
     BatchInvalidError,
+    BatchRequest,
     BatchResponse,
     BatchTooLargeError,
     Measurements,
+    ModelInfo,
     Prediction,
     PredictRequest,
     PredictResponse,
@@ -57,72 +59,23 @@ def _score_batch(
 
 
 @bp.post("/predict")
-def predict() -> ResponseReturnValue:
-    """Score one record.
-    ---
-    tags: [model]
-    requestBody:
-      required: true
-      content:
-        application/json:
-          schema: {$ref: "#/components/schemas/PredictRequest"}
-    responses:
-      "200":
-        description: The prediction, with the model version that made it
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/PredictResponse"}
-      "422":
-        description: Invalid record
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/HTTPValidationError"}
-      "503":
-        description: No model loaded
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/ErrorMessage"}
-    """
-    body = parse_body(PredictRequest)
+@api(body=PredictRequest, response=PredictResponse, errors=(422, 503))
+def predict(body: PredictRequest) -> PredictResponse:
+    """Score one record."""
     model_state = state()
     model = model_state.require()
     [prediction] = model_state.run(model.predict, [body.features.as_row()])
     log_predictions(model.version, [body.features], [prediction])
-    answer = PredictResponse(model_version=model.version, prediction=prediction)
-    return answer.model_dump(mode="json")
+    return PredictResponse(model_version=model.version, prediction=prediction)
 
 
 @bp.post("/predict/batch")
+# The view validates the body against BatchRequest itself: a chunk at a time, off the hub.
+@api(body=BatchRequest, validate_body=False, response=BatchResponse, errors=(413, 422, 503))
 def predict_batch() -> ResponseReturnValue:
     """Score up to MAX_BATCH_SIZE records in one call, in order.
-    ---
-    tags: [model]
-    requestBody:
-      required: true
-      content:
-        application/json:
-          schema: {$ref: "#/components/schemas/BatchRequest"}
-    responses:
-      "200":
-        description: One prediction per record, in request order
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/BatchResponse"}
-      "413":
-        description: More than MAX_BATCH_SIZE records, or a body over MAX_BODY_BYTES
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/ErrorMessage"}
-      "422":
-        description: Invalid records
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/HTTPValidationError"}
-      "503":
-        description: No model loaded
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/ErrorMessage"}
+
+    More than MAX_BATCH_SIZE records, or a body over MAX_BODY_BYTES, is answered with 413.
     """
     model_state = state()
     model = model_state.require()
@@ -138,50 +91,20 @@ def predict_batch() -> ResponseReturnValue:
 
 
 @bp.get("/model")
-def model_info() -> ResponseReturnValue:
-    """The loaded model's metadata: version, features, classes, training time and metrics.
-    ---
-    tags: [model]
-    responses:
-      "200":
-        description: Metadata saved by `train`
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/ModelInfo"}
-      "503":
-        description: No model loaded
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/ErrorMessage"}
-    """
-    return state().require().info.model_dump(mode="json")
+@api(response=ModelInfo, errors=(503,))
+def model_info() -> ModelInfo:
+    """The loaded model's metadata: version, features, classes, training time and metrics."""
+    return state().require().info
 
 
 @bp.post("/aggregate")
-def aggregate() -> ResponseReturnValue:
+@api(body=PredictRequest, response=AggregateResponse, errors=(422,))
+def aggregate(body: PredictRequest) -> AggregateResponse:
     """Ask every UPSTREAM_URLS model at once; a failing upstream is reported, never a 5xx.
-    ---
-    tags: [model]
-    requestBody:
-      required: true
-      content:
-        application/json:
-          schema: {$ref: "#/components/schemas/PredictRequest"}
-    responses:
-      "200":
-        description: >-
-          Each upstream's result (a failed upstream is an entry with ok=false and an error),
-          the versions that answered, and their combined (probability-averaged) prediction
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/AggregateResponse"}
-      "422":
-        description: Invalid record
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/HTTPValidationError"}
+
+    Each upstream's result (a failed upstream is an entry with ok=false and an error), the
+    versions that answered, and their combined (probability-averaged) prediction.
     """
-    body = parse_body(PredictRequest)
     config = current_app.config
     results = fanout.fan_out(
         fanout.client(current_app),
@@ -196,4 +119,4 @@ def aggregate() -> ResponseReturnValue:
         failed=len(results) - succeeded,
         combined=fanout.combine(results),
         results=results,
-    ).model_dump(mode="json")
+    )

@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-from pydantic.json_schema import models_json_schema
 
 from ..validation import error_entries, json_error, missing_body, parse_json
 
@@ -143,7 +142,7 @@ class ModelInfo(Schema):
 class UpstreamResult(Schema):
     """One upstream's part of an aggregate: its prediction, or why there is none."""
 
-    url: str
+    name: str
     ok: bool
     status_code: int | None = None
     elapsed_ms: float
@@ -160,19 +159,3 @@ class AggregateResponse(Schema):
     failed: int
     combined: Prediction | None
     results: list[UpstreamResult]
-
-
-def openapi_schemas() -> dict[str, Any]:
-    """OpenAPI component schemas for every body above."""
-    models: list[type[BaseModel]] = [
-        PredictRequest,
-        BatchRequest,
-        PredictResponse,
-        BatchResponse,
-        ModelInfo,
-        AggregateResponse,
-    ]
-    _, schema = models_json_schema(
-        [(model, "validation") for model in models], ref_template="#/components/schemas/{model}"
-    )
-    return dict(schema["$defs"])
