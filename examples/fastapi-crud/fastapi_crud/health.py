@@ -11,7 +11,7 @@ from .db import DatabaseUnavailableError
 from .deps import DatabaseDep
 
 router = APIRouter(tags=["health"])
-# A hung database must not hang the probe that reports it.
+# A hung database must not hang the probe that reports it (the k8s probe gives up after 5 s).
 READY_TIMEOUT_SECONDS = 3.0
 
 
@@ -22,13 +22,13 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
-    """Body of GET /ready when the database answers."""
+    """Body of GET /ready when the service can serve traffic."""
 
     status: Literal["ready"] = "ready"
 
 
 class Unavailable(BaseModel):
-    """Body of GET /ready when the database does not answer."""
+    """Body of GET /ready when it cannot, and why."""
 
     status: Literal["unavailable"] = "unavailable"
     detail: str

@@ -12,7 +12,7 @@ from .deps import DatabaseDep
 from .ml.model import ModelHolder
 
 router = APIRouter(tags=["health"])
-# A hung database must not hang the probe that reports it.
+# A hung database must not hang the probe that reports it (the k8s probe gives up after 5 s).
 READY_TIMEOUT_SECONDS = 3.0
 
 
@@ -23,13 +23,13 @@ class Health(BaseModel):
 
 
 class Ready(BaseModel):
-    """Body of GET /ready when the database answers."""
+    """Body of GET /ready when the service can serve traffic."""
 
     status: Literal["ready"] = "ready"
 
 
 class Unavailable(BaseModel):
-    """Body of GET /ready when the database does not answer."""
+    """Body of GET /ready when it cannot, and why."""
 
     status: Literal["unavailable"] = "unavailable"
     detail: str
