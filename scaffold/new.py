@@ -248,77 +248,60 @@ def static_help(question: Question) -> str:
     return question.help.split("{")[0].strip() or question.name.replace("_", " ")
 
 
+def _keyword(name: str, default: Any, hint: Any, *decls: str, help_text: str) -> inspect.Parameter:
+    """A keyword-only flag of `new` that copier.yml does not declare."""
+    option = typer.Option(*decls, help=help_text)
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=Annotated[hint, option]
+    )
+
+
+_NAME = typer.Argument(help="Project name, also the folder created.", show_default=False)
+_FORCE_HELP = (
+    "Replace a non-empty destination: it is moved aside to NAME.replaced-TIME"
+    " (asked first in a terminal); a git repository with commits is refused."
+)
 FIXED_PARAMETERS: dict[str, inspect.Parameter] = {
-    "name": inspect.Parameter(
-        "name",
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        annotation=Annotated[
-            str,
-            typer.Argument(help="Project name, also the folder created.", show_default=False),
-        ],
-    ),
-    "yes": inspect.Parameter(
-        "yes",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=False,
-        annotation=Annotated[
+    parameter.name: parameter
+    for parameter in (
+        inspect.Parameter(
+            "name", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Annotated[str, _NAME]
+        ),
+        _keyword(
+            "yes",
+            False,
             bool,
-            typer.Option("--yes", "-y", help="Accept the defaults for every unasked question."),
-        ],
-    ),
-    "git": inspect.Parameter(
-        "git",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=True,
-        annotation=Annotated[
+            "--yes",
+            "-y",
+            help_text="Accept the defaults for every unasked question.",
+        ),
+        _keyword(
+            "git", True, bool, "--git/--no-git", help_text="Initialise git with one initial commit."
+        ),
+        _keyword(
+            "lock",
+            True,
             bool,
-            typer.Option("--git/--no-git", help="Initialise git with one initial commit."),
-        ],
-    ),
-    "lock": inspect.Parameter(
-        "lock",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=True,
-        annotation=Annotated[
+            "--lock/--no-lock",
+            help_text="Write uv.lock (`uv lock`) into the first commit.",
+        ),
+        _keyword(
+            "dry_run",
+            False,
             bool,
-            typer.Option(
-                "--lock/--no-lock", help="Write uv.lock (`uv lock`) into the first commit."
-            ),
-        ],
-    ),
-    "dry_run": inspect.Parameter(
-        "dry_run",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=False,
-        annotation=Annotated[
-            bool,
-            typer.Option(
-                "--dry-run", help="List the answers and the files it would write; write nothing."
-            ),
-        ],
-    ),
-    "force": inspect.Parameter(
-        "force",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=False,
-        annotation=Annotated[
-            bool,
-            typer.Option(
-                "--force",
-                help="Replace a non-empty destination: it is moved aside to NAME.replaced-TIME"
-                " (asked first in a terminal); a git repository with commits is refused.",
-            ),
-        ],
-    ),
-    "output_dir": inspect.Parameter(
-        "output_dir",
-        inspect.Parameter.KEYWORD_ONLY,
-        default=Path("."),
-        annotation=Annotated[
+            "--dry-run",
+            help_text="List the answers and the files it would write; write nothing.",
+        ),
+        _keyword("force", False, bool, "--force", help_text=_FORCE_HELP),
+        _keyword(
+            "output_dir",
+            Path("."),
             Path,
-            typer.Option("--output-dir", "-o", help="Folder to create the project in."),
-        ],
-    ),
+            "--output-dir",
+            "-o",
+            help_text="Folder to create the project in.",
+        ),
+    )
 }
 
 
