@@ -384,47 +384,30 @@ def test_completion_offers_choice_values(tmp_path: Path) -> None:
     """Typer's completion protocol, as the installed bash and zsh scripts call it."""
     entry_point = Path(sys.executable).parent / "scaffold"
     base = {k: v for k, v in os.environ.items() if not k.startswith("_SCAFFOLD")}
-    bash = subprocess.run(
-        [entry_point],
-        env={
-            **base,
-            "_SCAFFOLD_COMPLETE": "complete_bash",
-            "COMP_WORDS": "scaffold new x --target ",
-            "COMP_CWORD": "4",
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
+
+    def complete(**env: str) -> str:
+        done = subprocess.run(
+            [entry_point],
+            env={**base, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        )
+        return done.stdout
+
+    bash = complete(
+        _SCAFFOLD_COMPLETE="complete_bash", COMP_WORDS="scaffold new x --target ", COMP_CWORD="4"
     )
-    assert bash.stdout.split() == ["crud", "ml-serving", "full-stack"]
-    bash = subprocess.run(
-        [entry_point],
-        env={
-            **base,
-            "_SCAFFOLD_COMPLETE": "complete_bash",
-            "COMP_WORDS": "scaffold new x --fr",
-            "COMP_CWORD": "3",
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
+    assert bash.split() == ["crud", "ml-serving", "full-stack"]
+    bash = complete(
+        _SCAFFOLD_COMPLETE="complete_bash", COMP_WORDS="scaffold new x --fr", COMP_CWORD="3"
     )
-    assert bash.stdout.split() == ["--framework"]
-    zsh = subprocess.run(
-        [entry_point],
-        env={
-            **base,
-            "_SCAFFOLD_COMPLETE": "complete_zsh",
-            "_TYPER_COMPLETE_ARGS": "scaffold new x --database ",
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=tmp_path,
+    assert bash.split() == ["--framework"]
+    zsh = complete(
+        _SCAFFOLD_COMPLETE="complete_zsh", _TYPER_COMPLETE_ARGS="scaffold new x --database "
     )
-    assert all(f'"{value}"' in zsh.stdout for value in ("postgresql", "sqlite", "none"))
+    assert all(f'"{value}"' in zsh for value in ("postgresql", "sqlite", "none"))
     script = subprocess.run(
         [entry_point, "--show-completion", "bash"], capture_output=True, text=True, check=True
     )

@@ -78,6 +78,19 @@ def answer_rest(child: pexpect.spawn) -> None:
     child.send(ENTER)
 
 
+def reach_the_summary(child: pexpect.spawn) -> None:
+    """Take the first choice or the default everywhere, up to the summary's confirmation."""
+    choose(child)
+    child.expect("Help me choose the framework")
+    child.send(ENTER)
+    child.expect("Which framework")
+    choose(child)
+    child.expect("Which database")
+    choose(child)
+    answer_rest(child)
+    child.expect("Create the project with these answers")
+
+
 def test_arrow_keys_numbering_git_defaults_and_the_summary(
     wizard: pexpect.spawn, tmp_path: Path
 ) -> None:
@@ -120,15 +133,7 @@ def test_arrow_keys_numbering_git_defaults_and_the_summary(
 def test_going_back_from_the_summary_changes_an_answer(
     wizard: pexpect.spawn, tmp_path: Path
 ) -> None:
-    choose(wizard)
-    wizard.expect("Help me choose the framework")
-    wizard.send(ENTER)
-    wizard.expect("Which framework")
-    choose(wizard)
-    wizard.expect("Which database")
-    choose(wizard)
-    answer_rest(wizard)
-    wizard.expect("Create the project with these answers")
+    reach_the_summary(wizard)
     # The choices: create, then one per answer in order; the database is the third answer.
     choose(wizard, DOWN, DOWN, DOWN)
     wizard.expect(r"\(1/8\) Which database")
@@ -145,15 +150,7 @@ def test_going_back_from_the_summary_changes_an_answer(
 
 
 def test_ctrl_c_at_the_summary_writes_nothing(wizard: pexpect.spawn, tmp_path: Path) -> None:
-    choose(wizard)
-    wizard.expect("Help me choose the framework")
-    wizard.send(ENTER)
-    wizard.expect("Which framework")
-    choose(wizard)
-    wizard.expect("Which database")
-    choose(wizard)
-    answer_rest(wizard)
-    wizard.expect("Create the project with these answers")
+    reach_the_summary(wizard)
     wizard.send(CTRL_C)
     wizard.expect("aborted; nothing was written")
     wizard.expect(pexpect.EOF)
