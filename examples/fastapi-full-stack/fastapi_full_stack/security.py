@@ -118,7 +118,7 @@ class SecurityMiddleware:
         app: ASGIApp = self.app if trusted else self.host_checked
         if hosts > 1:
             # RFC 9112 3.2: a request with more than one Host header is answered 400.
-            app = _bad_host
+            app = _error(400, "Invalid host header")
         rid = rid or f"{_ID_PREFIX}{next(_id_counter):016x}".encode()
         extra = [*self.headers, (b"x-request-id", rid)]
         page_headers = not str(scope["path"]).startswith(_DOCS_PATHS)
@@ -152,7 +152,7 @@ class SecurityMiddleware:
         try:
             if length is not None:
                 if not length.isdigit() or int(length) > self.max_body_bytes:
-                    await _too_large(scope, receive, send_with_headers)
+                    await _error(413, "Request body too large")(scope, receive, send_with_headers)
                 else:
                     await app(scope, receive, send_with_headers)
                 return
@@ -162,7 +162,7 @@ class SecurityMiddleware:
             except BodyTooLargeError:
                 if started:
                     raise
-                await _too_large(scope, receive, send_with_headers)
+                await _error(413, "Request body too large")(scope, receive, send_with_headers)
         except Exception:
             # Answered here rather than by Starlette's outermost error middleware, so the 500 has
             # these headers and the request id, and nothing reaches the server, which would drop
@@ -170,7 +170,7 @@ class SecurityMiddleware:
             if started or self.debug:
                 raise
             log.exception("unhandled error in %s %s", scope["method"], scope["path"])
-            await _server_error(scope, receive, send_with_headers)
+            await _error(500, "Internal Server Error")(scope, receive, send_with_headers)
         finally:
             # Servers run each request in its own context, but in-process test clients do not.
             request_id.reset(token)
@@ -222,16 +222,6 @@ def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
     )
 
 
-async def _bad_host(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse({"detail": "Invalid host header"}, status_code=400)
-    await response(scope, receive, send)
-
-
-async def _server_error(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse({"detail": "Internal Server Error"}, status_code=500)
-    await response(scope, receive, send)
-
-
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = JSONResponse({"detail": "Request body too large"}, status_code=413)
-    await response(scope, receive, send)
+def _error(status_code: int, detail: str) -> JSONResponse:
+    """A JSON error this middleware answers itself (a response is an ASGI app of its own)."""
+    return JSONResponse({"detail": detail}, status_code=status_code)
